@@ -149,6 +149,11 @@ export const DiskSample = z.object({
   transfersPerS: z.number().nonnegative(),
   /** MB/s × 1048576 (iostat's MB are MiB, reference §2). */
   bytesPerS: z.number().nonnegative(),
+  /**
+   * True on a device's first row after a re-printed header that added it (hot-plug): that one value
+   * may average over more than the interval (UNVERIFIED, docs/sources.md "## iostat"). Absent otherwise.
+   */
+  appeared: z.boolean().optional(),
 });
 export type DiskSample = z.infer<typeof DiskSample>;
 
@@ -201,7 +206,7 @@ export const VmStatSample = z.object({
     swapins: z.number(),
     swapouts: z.number(),
   }),
-  /** Activity Monitor style figures; the formula is documented in docs/parse.md. */
+  /** Activity Monitor style figures; the formula is documented in docs/sources.md (## vm_stat). */
   derived: z.object({
     usedBytes: z.number(),
     appBytes: z.number(),
