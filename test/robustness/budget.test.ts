@@ -1,0 +1,106 @@
+import t from 'tap';
+import {
+  DEFAULT_TUNING,
+  MAX_LEVEL,
+  actionsFor,
+  createBudget,
+  initialState,
+  step,
+  type BudgetLimits,
+  type BudgetState,
+} from '../../src/budget.ts';
+import { memoryLogger } from '../../src/log.ts';
+import type { Measurement } from '../../src/selfmeter.ts';
+
+const LIMITS: BudgetLimits = { cpuPercent: 1, rssMiB: 128 };
+const MiB = 1048576;
+const m = (cpuPercent: number, rssMiB = 60): Measurement => ({
+  windowS: 10,
+  cpuPercent,
+  rssBytes: rssMiB * MiB,
+  agentCpuPercent: cpuPercent,
+  agentRssBytes: rssMiB * MiB,
+});
+
+function run(series: Measurement[], s: BudgetState = initialState()): { levels: number[]; state: BudgetState } {
+  const levels: number[] = [];
+  for (const x of series) {
+    s = step(s, x, LIMITS).state;
+    levels.push(s.level);
+  }
+  return { levels, state: s };
+}
+
+t.test('actions are cumulative and in the documented order', async (t) => {
+  t.same(actionsFor(0), { powermetricsIntervalFactor: 1, dropSamplers: [], otherIntervalFactor: 1 });
+  t.same(actionsFor(1), { powermetricsIntervalFactor: 2, dropSamplers: [], otherIntervalFactor: 1 });
+  t.same(actionsFor(2), { powermetricsIntervalFactor: 2, dropSamplers: ['ane_power', 'gpu_power'], otherIntervalFactor: 1 });
+  t.same(actionsFor(3), { powermetricsIntervalFactor: 2, dropSamplers: ['ane_power', 'gpu_power'], otherIntervalFactor: 2 });
+  t.equal(MAX_LEVEL, 3);
+});
+
+t.test('a single spike does not degrade; two windows over do', async (t) => {
+  t.same(run([m(0.2), m(5), m(0.2), m(0.2)]).levels, [0, 0, 0, 0]);
+  t.same(run([m(0.2), m(5), m(5)]).levels, [0, 0, 1]);
+});
+
+t.test('the first reading (windowS 0) carries no CPU figure and is ignored', async (t) => {
+  const s = step(initialState(), { ...m(99), windowS: 0 }, LIMITS);
+  t.equal(s.change, 0);
+  t.same(s.state, initialState());
+});
+
+t.test('sustained overload climbs one level at a time, settling a window after each change, up to the max', async (t) => {
+  const { levels } = run(Array.from({ length: 14 }, () => m(3)));
+  // over,over→1, settle, over,over→2, settle, over,over→3, then stays at 3
+  t.same(levels, [0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3]);
+});
+
+t.test('RSS over budget degrades too', async (t) => {
+  t.same(run([m(0.1, 200), m(0.1, 200)]).levels, [0, 1]);
+});
+
+t.test('recovery needs downAfter windows under 70 % of the budget; "ok" windows (between 70 % and 100 %) hold the level', async (t) => {
+  let { state } = run([m(5), m(5), m(0.1)]); // level 1, settle consumed
+  t.equal(state.level, 1);
+  ({ state } = run(Array.from({ length: 20 }, () => m(0.8)), state)); // 80 %: not over, not comfortably under
+  t.equal(state.level, 1, 'stays degraded while near the budget');
+  const r = run(Array.from({ length: DEFAULT_TUNING.downAfter }, () => m(0.5)), state);
+  t.same(r.levels, [1, 1, 1, 1, 1, 0]);
+  t.equal(r.state.level, 0);
+});
+
+t.test('flapping: stepping up soon after a recovery doubles the recovery patience', async (t) => {
+  let { state } = run([m(5), m(5), m(0.1)]);
+  ({ state } = run(Array.from({ length: 6 }, () => m(0.1)), state));
+  t.equal(state.level, 0);
+  ({ state } = run([m(0.1), m(5), m(5)], state)); // settle, over, over → 1 again, quickly
+  t.equal(state.level, 1);
+  t.equal(state.downAfter, 12);
+  const r = run(Array.from({ length: 12 }, () => m(0.1)), state); // settle + 11 under: not yet
+  t.equal(r.state.level, 1);
+  t.equal(run([m(0.1)], r.state).state.level, 0, 'recovers after 12 windows under');
+});
+
+t.test('createBudget logs each step once and recovery once, and returns actions only on change', async (t) => {
+  const log = memoryLogger();
+  const b = createBudget(LIMITS, log);
+  const changes: Array<number> = [];
+  const feed = (x: Measurement) => {
+    const a = b.observe(x);
+    if (a) changes.push(b.level);
+  };
+  for (let i = 0; i < 10; i++) feed(m(3));
+  t.same(changes, [1, 2, 3]);
+  t.same(b.actions, actionsFor(3));
+  for (let i = 0; i < 40; i++) feed(m(0.1));
+  t.same(changes, [1, 2, 3, 2, 1, 0]);
+  const warns = log.lines.filter((l) => l.level === 'warn');
+  t.same(warns.map((l) => l.level === 'warn' && l.kind), ['budget.level.1', 'budget.level.2', 'budget.level.3']);
+  t.equal(warns[0]!.cpuPercent, 3);
+  t.equal(log.lines.filter((l) => l.msg === 'back under budget: full fidelity').length, 1);
+  // After recovery the step messages are re-armed.
+  for (let i = 0; i < 2; i++) feed(m(3));
+  feed(m(3));
+  t.equal(log.lines.filter((l) => l.kind === 'budget.level.1').length, 2);
+});
