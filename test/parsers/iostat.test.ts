@@ -251,6 +251,11 @@ t.test('bad input gives typed errors, never a throw, and good rows survive', asy
       parse(totals).map((x) => x.type === 'error' && x.kind),
       ['unknown_layout', 'unknown_layout'],
     );
+    // a units line with no device-name line above it, then rows: one error per line, no guess
+    t.same(
+      parse(lines.slice(1, 3).join('\n') + '\n').map((x) => x.type === 'error' && `${x.kind}@${x.line}`),
+      ['missing_field@1', 'unknown_layout@2'],
+    );
     // names and units disagree
     const mismatch = `${lines[0]}\n    KB/t  tps  MB/s  us sy id   1m   5m   15m\n   11.04  101  1.09   7  4 89  4.28 3.87 3.28\n`;
     t.same(
