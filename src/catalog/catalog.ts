@@ -339,12 +339,12 @@ export const CATALOG: readonly MetricDef[] = [
     source: 'iostat',
     attributes: ['system.device'],
     description:
-      'Bytes read and written per disk since the agent started (iostat rate × interval; iostat does not split read and write). The since-boot first row is never counted.',
+      'Bytes read and written per disk since the agent started (iostat rate × interval; iostat does not split read and write). The since-boot first row, and a hot-plugged disk\'s first row, are never counted.',
     *accumulate(sample) {
       const s = sample as IostatSample;
       if (s.sinceBoot) return;
       const dt = s.intervalS ?? 1;
-      for (const d of s.disks) yield { value: d.bytesPerS * dt, attributes: { 'system.device': d.device } };
+      for (const d of s.disks) if (!d.appeared) yield { value: d.bytesPerS * dt, attributes: { 'system.device': d.device } };
     },
   },
   {
@@ -358,7 +358,7 @@ export const CATALOG: readonly MetricDef[] = [
       const s = sample as IostatSample;
       if (s.sinceBoot) return;
       const dt = s.intervalS ?? 1;
-      for (const d of s.disks) yield { value: d.transfersPerS * dt, attributes: { 'system.device': d.device } };
+      for (const d of s.disks) if (!d.appeared) yield { value: d.transfersPerS * dt, attributes: { 'system.device': d.device } };
     },
   },
 
