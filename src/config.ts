@@ -1,0 +1,324 @@
+/**
+ * The agent's configuration: one JSON file validated by zod, with the standard OpenTelemetry
+ * environment variables taking precedence over it. This schema is the single source of every
+ * knob (README "## Configuration" documents them; the launchd installer writes files that
+ * validate against it).
+ *
+ * Precedence, lowest first: schema defaults < config file (`--config FILE`, else
+ * `$SILICON_AGENT_CONFIG`) < environment variables (OTEL_* and SILICON_AGENT_*).
+ * A bad value, from the file or from the environment, is a `ConfigError` naming the field (and the
+ * variable it came from); the CLI exits with 78 (EX_CONFIG from sysexits.h) on it.
+ * Header values are secrets: no error message or log line ever contains one.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SOURCE_NAMES, type SourceName } from './samples.ts';
+
+/** sysexits.h EX_CONFIG: the exit code for a bad configuration. */
+export const EX_CONFIG = 78;
+
+export class ConfigError extends Error {
+  /** Dotted path of the offending field (`exporters.otlp.timeoutMs`), or `(file)` for an unreadable file. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`invalid configuration: ${field}: ${message}`);
+    this.name = 'ConfigError';
+    this.field = field;
+  }
+}
+
+const interval = (def: number) => z.number().int().min(100).max(3_600_000).default(def);
+
+const SourceConfig = (intervalMs: number) =>
+  z.strictObject({ enabled: z.boolean().default(true), intervalMs: interval(intervalMs) }).prefault({});
+
+/** powermetrics samplers the parser understands (reference §1.2). */
+export const POWERMETRICS_SAMPLERS = ['cpu_power', 'gpu_power', 'ane_power', 'thermal'] as const;
+
+const AttributeValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const ConfigSchema = z.strictObject({
+  sources: z
+    .strictObject({
+      powermetrics: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          intervalMs: interval(5000),
+          samplers: z.array(z.enum(POWERMETRICS_SAMPLERS)).min(1).default([...POWERMETRICS_SAMPLERS]),
+          /** Run powermetrics through `sudo -n` when the agent is not root (needs a sudoers rule). */
+          sudo: z.boolean().default(false),
+        })
+        .prefault({}),
+      iostat: SourceConfig(5000),
+      vm_stat: SourceConfig(10_000),
+      sysctl: SourceConfig(30_000),
+      smc: SourceConfig(5000),
+    })
+    .prefault({}),
+  exporters: z
+    .strictObject({
+      otlp: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Base URL; `/v1/metrics` is appended (like OTEL_EXPORTER_OTLP_ENDPOINT). */
+          endpoint: z.url({ protocol: /^https?$/ }).default('http://localhost:4318'),
+          /** Full metrics URL used as is (like OTEL_EXPORTER_OTLP_METRICS_ENDPOINT); wins over `endpoint`. */
+          metricsEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+          protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+          headers: z.record(z.string().min(1), z.string()).default({}),
+          timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+          intervalMs: z.number().int().min(1000).max(3_600_000).default(15_000),
+        })
+        .prefault({}),
+      prometheus: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          host: z.string().min(1).default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535).default(9464),
+          path: z.string().regex(/^\/[^\s?#]*$/, 'must be an absolute path such as /metrics').default('/metrics'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  resource: z
+    .strictObject({
+      serviceName: z.string().min(1).default('silicon-agent'),
+      /** Extra resource attributes; OTEL_RESOURCE_ATTRIBUTES wins over these. */
+      attributes: z.record(z.string().min(1), AttributeValue).default({}),
+    })
+    .prefault({}),
+  budget: z
+    .strictObject({
+      /** Agent + children CPU, percent of one core, averaged (docs/budget.md). */
+      cpuPercent: z.number().positive().max(100).default(1),
+      /** Agent + children resident memory. */
+      rssMiB: z.number().positive().max(65_536).default(128),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+/** What a config file may contain: every field optional. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export function defaultConfig(): Config {
+  return ConfigSchema.parse({});
+}
+
+// ---------------------------------------------------------------------------------------------
+// environment
+
+type Env = Record<string, string | undefined>;
+
+/** Parse a W3C-baggage-style `k=v,k2=v2` list (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES). */
+export function parseKeyValueList(text: string, varName: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? '' : item.slice(0, eq).trim();
+    // Never echo the item: for headers it holds a secret.
+    if (key === '') throw new ConfigError(varName, 'expected a comma-separated list of key=value pairs');
+    try {
+      out[decodeURIComponent(key)] = decodeURIComponent(item.slice(eq + 1).trim());
+    } catch {
+      throw new ConfigError(varName, `bad percent-encoding in the entry for key "${key}"`);
+    }
+  }
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let o = obj;
+  for (const p of path.slice(0, -1)) {
+    const next = o[p];
+    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) o[p] = {};
+    o = o[p] as Record<string, unknown>;
+  }
+  o[path[path.length - 1]!] = value;
+}
+
+function getPath(obj: unknown, path: string[]): unknown {
+  let o = obj;
+  for (const p of path) {
+    if (o === null || typeof o !== 'object') return undefined;
+    o = (o as Record<string, unknown>)[p];
+  }
+  return o;
+}
+
+function intFromEnv(v: string, varName: string): number {
+  if (!/^\s*\d+\s*$/.test(v)) throw new ConfigError(varName, 'expected a non-negative integer');
+  return Number(v);
+}
+
+function boolFromEnv(v: string, varName: string): boolean {
+  const s = v.trim().toLowerCase();
+  if (s === 'true' || s === '1') return true;
+  if (s === 'false' || s === '0') return false;
+  throw new ConfigError(varName, 'expected true or false');
+}
+
+/**
+ * Overlay the environment on a raw config object. Returns which dotted field each variable
+ * set, so a validation error can name the variable too.
+ */
+export function applyEnv(raw: Record<string, unknown>, env: Env): Map<string, string> {
+  const origin = new Map<string, string>();
+  const set = (path: string, value: unknown, varName: string) => {
+    setPath(raw, path.split('.'), value);
+    origin.set(path, varName);
+  };
+  const first = (...names: string[]): [string, string] | undefined => {
+    for (const n of names) {
+      const v = env[n];
+      if (v !== undefined && v.trim() !== '') return [n, v.trim()];
+    }
+    return undefined;
+  };
+
+  let e = first('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  if (e) set('exporters.otlp.metricsEndpoint', e[1], e[0]);
+  e = first('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (e) set('exporters.otlp.endpoint', e[1], e[0]);
+  e = first('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (e) set('exporters.otlp.protocol', e[1], e[0]);
+  e = first('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT');
+  if (e) set('exporters.otlp.timeoutMs', intFromEnv(e[1], e[0]), e[0]);
+  e = first('OTEL_METRIC_EXPORT_INTERVAL');
+  if (e) set('exporters.otlp.intervalMs', intFromEnv(e[1], e[0]), e[0]);
+  // Headers: the generic list first, the metrics-specific list overrides per key (both over the file).
+  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS']) {
+    const v = env[name];
+    if (v === undefined || v.trim() === '') continue;
+    const prev = getPath(raw, ['exporters', 'otlp', 'headers']);
+    const base = prev && typeof prev === 'object' && !Array.isArray(prev) ? (prev as Record<string, unknown>) : {};
+    set('exporters.otlp.headers', { ...base, ...parseKeyValueList(v, name) }, name);
+  }
+  // OTEL_METRICS_EXPORTER: comma list of otlp, prometheus, none (spec: "Exporter Selection").
+  e = first('OTEL_METRICS_EXPORTER');
+  if (e) {
+    const names = e[1].split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const bad = names.find((n) => !['otlp', 'prometheus', 'none'].includes(n));
+    if (bad !== undefined) throw new ConfigError(e[0], `unknown exporter "${bad}" (expected otlp, prometheus or none)`);
+    set('exporters.otlp.enabled', names.includes('otlp'), e[0]);
+    set('exporters.prometheus.enabled', names.includes('prometheus'), e[0]);
+  }
+  e = first('OTEL_EXPORTER_PROMETHEUS_HOST');
+  if (e) set('exporters.prometheus.host', e[1], e[0]);
+  e = first('OTEL_EXPORTER_PROMETHEUS_PORT');
+  if (e) set('exporters.prometheus.port', intFromEnv(e[1], e[0]), e[0]);
+  e = first('SILICON_AGENT_PROMETHEUS_ENABLED');
+  if (e) set('exporters.prometheus.enabled', boolFromEnv(e[1], e[0]), e[0]);
+  e = first('SILICON_AGENT_OTLP_ENABLED');
+  if (e) set('exporters.otlp.enabled', boolFromEnv(e[1], e[0]), e[0]);
+  e = first('SILICON_AGENT_LOG_LEVEL');
+  if (e) set('log.level', e[1], e[0]);
+  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES are merged into the resource (src/export/resource.ts),
+  // where the spec's precedence (service name env > attributes env > file) is applied.
+  return origin;
+}
+
+// ---------------------------------------------------------------------------------------------
+// loading
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}
+
+/** Validate a raw config object (file contents with the environment applied). */
+export function validateConfig(raw: unknown, origin: Map<string, string> = new Map()): Config {
+  const r = ConfigSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  // A headers entry is named by its key only: zod's messages never quote the (secret) value.
+  let path = issue.path.map(String);
+  const field = path.length > 0 ? path.join('.') : '(root)';
+  let from = origin.get(field);
+  while (from === undefined && path.length > 0) {
+    path = path.slice(0, -1);
+    from = origin.get(path.join('.'));
+  }
+  const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem(s))` : '';
+  throw new ConfigError(field, `${describeIssue(issue)}${from ? ` (from ${from})` : ''}${more}`);
+}
+
+export interface LoadOptions {
+  /** `--config FILE`; falls back to $SILICON_AGENT_CONFIG; no file means defaults + environment. */
+  file?: string;
+  env?: Env;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file read, if any. */
+  file?: string;
+}
+
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? (env.SILICON_AGENT_CONFIG?.trim() || undefined);
+  let raw: unknown = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError('(file)', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError('(file)', `${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ConfigError('(root)', `${file} must hold a JSON object`);
+  }
+  const origin = applyEnv(raw as Record<string, unknown>, env);
+  const config = validateConfig(raw, origin);
+  return file !== undefined ? { config, file } : { config };
+}
+
+// ---------------------------------------------------------------------------------------------
+// derived values
+
+/** The URL the OTLP exporter posts to. */
+export function otlpMetricsUrl(config: Config): string {
+  const o = config.exporters.otlp;
+  if (o.metricsEndpoint) return o.metricsEndpoint;
+  return o.endpoint.replace(/\/+$/, '') + '/v1/metrics';
+}
+
+/** Options for createSources (src/sources/index.ts). */
+export interface SourcesOptions {
+  enabled: Record<SourceName, boolean>;
+  intervalsMs: Record<SourceName, number>;
+  powermetrics: { samplers: string[]; sudo: boolean };
+}
+
+export function toSourcesOptions(config: Config): SourcesOptions {
+  const s = config.sources;
+  const enabled = {} as Record<SourceName, boolean>;
+  const intervalsMs = {} as Record<SourceName, number>;
+  for (const name of SOURCE_NAMES) {
+    enabled[name] = s[name].enabled;
+    intervalsMs[name] = s[name].intervalMs;
+  }
+  return { enabled, intervalsMs, powermetrics: { samplers: [...s.powermetrics.samplers], sudo: s.powermetrics.sudo } };
+}
+
+/** A copy safe to log: header values replaced by `[redacted]`. */
+export function redactedConfig(config: Config): unknown {
+  return {
+    ...config,
+    exporters: {
+      ...config.exporters,
+      otlp: {
+        ...config.exporters.otlp,
+        headers: Object.fromEntries(Object.keys(config.exporters.otlp.headers).map((k) => [k, '[redacted]'])),
+      },
+    },
+  };
+}

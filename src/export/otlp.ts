@@ -1,0 +1,106 @@
+/**
+ * OTLP/HTTP push: a PeriodicExportingMetricReader over the official OTLP exporter, http/protobuf
+ * (@opentelemetry/exporter-metrics-otlp-proto) or http/json (@opentelemetry/exporter-metrics-otlp-http),
+ * chosen by `exporters.otlp.protocol` / OTEL_EXPORTER_OTLP_METRICS_PROTOCOL. Cumulative temporality,
+ * so a collector's Prometheus exporter produces the same series as the agent's own endpoint.
+ *
+ * Export outcomes are counted into SelfStats.exports; a failure is logged once per outage (never
+ * with header values, and with any credentials in the URL removed) and never crashes the agent.
+ */
+import { OTLPMetricExporter as OTLPJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OTLPProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import {
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import type { SelfStats } from '../catalog/catalog.ts';
+import { otlpMetricsUrl, type Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+
+/** ExportResultCode.SUCCESS in @opentelemetry/core. */
+const SUCCESS = 0;
+
+/** A URL without user:password, safe to log. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
+type ExportCallback = Parameters<PushMetricExporter['export']>[1];
+
+/** Wraps an exporter: counts outcomes, logs failures once per outage, never throws. */
+export class CountingExporter implements PushMetricExporter {
+  private readonly inner: PushMetricExporter;
+  private readonly self: SelfStats;
+  private readonly log: Logger | undefined;
+  private readonly url: string;
+  private failing = false;
+
+  constructor(inner: PushMetricExporter, self: SelfStats, log: Logger | undefined, url: string) {
+    this.inner = inner;
+    this.self = self;
+    this.log = log;
+    this.url = safeUrl(url);
+  }
+
+  export(metrics: ResourceMetrics, done: ExportCallback): void {
+    const finish: ExportCallback = (r) => {
+      if (r.code === SUCCESS) {
+        this.self.exports.success++;
+        if (this.failing) {
+          this.failing = false;
+          this.log?.clearOnce('otlp:failure');
+          this.log?.info('OTLP export recovered', { url: this.url });
+        }
+      } else {
+        this.self.exports.failure++;
+        this.failing = true;
+        this.log?.once('otlp:failure', 'warn', 'OTLP export failed; will retry at the next interval', {
+          url: this.url,
+          error: r.error?.message ?? 'unknown error',
+        });
+      }
+      done(r);
+    };
+    try {
+      this.inner.export(metrics, finish);
+    } catch (err) {
+      finish({ code: 1, error: err as Error });
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+export interface OtlpReaderParts {
+  reader: PeriodicExportingMetricReader;
+  exporter: CountingExporter;
+  url: string;
+}
+
+export function createOtlpReader(config: Config, self: SelfStats, log?: Logger): OtlpReaderParts {
+  const o = config.exporters.otlp;
+  const url = otlpMetricsUrl(config);
+  const options = { url, headers: { ...o.headers }, timeoutMillis: o.timeoutMs };
+  const inner = o.protocol === 'http/json' ? new OTLPJsonExporter(options) : new OTLPProtoExporter(options);
+  const exporter = new CountingExporter(inner, self, log, url);
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: o.intervalMs,
+    exportTimeoutMillis: Math.min(o.timeoutMs, o.intervalMs),
+  });
+  return { reader, exporter, url };
+}

@@ -1,0 +1,136 @@
+/**
+ * The OTel resource, computed once at startup (reference §6.1, trap 15).
+ *
+ * - service.name (config, default `silicon-agent`; OTEL_SERVICE_NAME wins), service.version (package.json),
+ *   service.instance.id (a name-based UUID of service name + host name, so it is stable across restarts
+ *   and Prometheus `target_info` does not churn);
+ * - host.name, host.arch (`arm64`, `amd64`), host.type = `hw.model` (e.g. `Mac15,14`),
+ *   host.cpu.model.name = `machdep.cpu.brand_string` (the chip, e.g. `Apple M3 Ultra`);
+ * - os.type, os.version = `kern.osproductversion` (the macOS version, e.g. `14.4.1`; never the Darwin
+ *   kernel version that @opentelemetry/resources' detector reports), os.build_id = `kern.osversion`.
+ *
+ * Precedence, lowest first: detected facts < config `resource.attributes` < OTEL_RESOURCE_ATTRIBUTES <
+ * config `resource.serviceName` / OTEL_SERVICE_NAME. Replayed data always carries
+ * `silicon_agent.replay = true` (and the capture folder's name), set last so nothing can remove it.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { basename } from 'node:path';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { execa } from 'execa';
+import { parseKeyValueList, type Config } from '../config.ts';
+
+export type ResourceAttributes = Record<string, string | number | boolean>;
+
+/** Facts read from sysctl on macOS. */
+export interface HostFacts {
+  hwModel?: string;
+  cpuBrand?: string;
+  osProductVersion?: string;
+  osBuild?: string;
+}
+
+const SYSCTLS: Record<keyof HostFacts, string> = {
+  hwModel: 'hw.model',
+  cpuBrand: 'machdep.cpu.brand_string',
+  osProductVersion: 'kern.osproductversion',
+  osBuild: 'kern.osversion',
+};
+
+/** Read the host facts with `sysctl -n` (macOS only; elsewhere, or on failure, empty). */
+export async function readHostFacts(platform: NodeJS.Platform = process.platform): Promise<HostFacts> {
+  if (platform !== 'darwin') return {};
+  const facts: HostFacts = {};
+  await Promise.all(
+    (Object.entries(SYSCTLS) as [keyof HostFacts, string][]).map(async ([k, name]) => {
+      try {
+        const r = await execa('/usr/sbin/sysctl', ['-n', name], { timeout: 2000 });
+        const v = r.stdout.trim();
+        if (v) facts[k] = v;
+      } catch {
+        // an unknown sysctl on an older macOS: leave the attribute out
+      }
+    }),
+  );
+  return facts;
+}
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** OTel `host.arch` for a Node `os.arch()` value. */
+export function hostArch(arch: string): string {
+  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86', ppc64: 'ppc64', s390x: 's390x' };
+  return map[arch] ?? arch;
+}
+
+/** A name-based (version 5 layout) UUID: stable for the same inputs. */
+export function nameUuid(name: string): string {
+  const h = createHash('sha1').update('silicon-agent/service.instance.id\0').update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+export interface ResourceInputs {
+  config: Config;
+  env?: Record<string, string | undefined>;
+  facts?: HostFacts;
+  /** Set when replaying a capture folder. */
+  replayDir?: string;
+  hostname?: string;
+  arch?: string;
+  platform?: NodeJS.Platform;
+  release?: string;
+  version?: string;
+}
+
+/** The resource attributes, with every precedence rule applied. */
+export function resourceAttributes(inp: ResourceInputs): ResourceAttributes {
+  const env = inp.env ?? process.env;
+  const platform = inp.platform ?? process.platform;
+  const facts = inp.facts ?? {};
+  const hostName = inp.hostname ?? os.hostname();
+  const attrs: ResourceAttributes = {
+    'host.name': hostName,
+    'host.arch': hostArch(inp.arch ?? os.arch()),
+    'os.type': platform === 'win32' ? 'windows' : platform,
+  };
+  if (facts.hwModel) attrs['host.type'] = facts.hwModel;
+  if (facts.cpuBrand) attrs['host.cpu.model.name'] = facts.cpuBrand;
+  if (facts.osProductVersion) attrs['os.version'] = facts.osProductVersion;
+  else if (platform !== 'darwin') attrs['os.version'] = inp.release ?? os.release();
+  if (facts.osBuild) attrs['os.build_id'] = facts.osBuild;
+  if (platform === 'darwin') attrs['os.name'] = 'macOS';
+
+  Object.assign(attrs, inp.config.resource.attributes);
+  const envAttrs = env.OTEL_RESOURCE_ATTRIBUTES;
+  if (envAttrs !== undefined && envAttrs.trim() !== '')
+    Object.assign(attrs, parseKeyValueList(envAttrs, 'OTEL_RESOURCE_ATTRIBUTES'));
+
+  // service.name: OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > config resource.attributes > config serviceName.
+  const fromAttrs = typeof attrs['service.name'] === 'string' ? (attrs['service.name'] as string) : undefined;
+  const envName = env.OTEL_SERVICE_NAME?.trim();
+  const serviceName = envName || fromAttrs || inp.config.resource.serviceName;
+  attrs['service.name'] = serviceName;
+  attrs['service.version'] ??= inp.version ?? packageVersion();
+  attrs['service.instance.id'] ??= nameUuid(`${serviceName}\0${hostName}`);
+
+  if (inp.replayDir !== undefined) {
+    attrs['silicon_agent.replay'] = true;
+    attrs['silicon_agent.replay.capture'] = basename(inp.replayDir.replace(/\/+$/, ''));
+  }
+  return attrs;
+}
+
+export function buildResource(inp: ResourceInputs): Resource {
+  return resourceFromAttributes(resourceAttributes(inp));
+}
