@@ -1,0 +1,179 @@
+// N-API surface of the SMC addon. Thin on purpose: it returns raw facts ({key, type, size, bytes}
+// and {sensorName, celsius}); all meaning is applied in TypeScript (src/smc/).
+//
+// Exports on every OS: decode(type, bytes), hasIOKit, keyDataLayout.
+// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures().
+#include <napi.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "smc_decode.h"
+#ifdef HAVE_IOKIT
+#include "hid_temps.h"
+#include "smc_iokit.h"
+#endif
+
+namespace {
+
+bool BytesArg(const Napi::Value& v, std::vector<uint8_t>* out) {
+  if (v.IsTypedArray()) {
+    const Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    if (ta.TypedArrayType() != napi_uint8_array) return false;
+    const Napi::Uint8Array u8 = v.As<Napi::Uint8Array>();
+    out->assign(u8.Data(), u8.Data() + u8.ElementLength());
+    return true;
+  }
+  if (!v.IsArray()) return false;
+  const Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) return false;
+    const double d = e.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= 255) || d != static_cast<double>(static_cast<uint8_t>(d))) return false;
+    out->push_back(static_cast<uint8_t>(d));
+  }
+  return true;
+}
+
+Napi::Value ToJs(Napi::Env env, const smc::Value& v) {
+  switch (v.kind) {
+    case smc::ValueKind::kNumber:
+      return Napi::Number::New(env, v.number);
+    case smc::ValueKind::kBool:
+      return Napi::Boolean::New(env, v.flag);
+    case smc::ValueKind::kUnsigned64:
+      return Napi::BigInt::New(env, v.u64);
+    case smc::ValueKind::kSigned64:
+      return Napi::BigInt::New(env, v.i64);
+    case smc::ValueKind::kString: {
+      // Latin-1: one JS character per byte, whatever the bytes are.
+      napi_value s;
+      napi_create_string_latin1(env, v.text.data(), v.text.size(), &s);
+      return Napi::Value(env, s);
+    }
+    case smc::ValueKind::kNone:
+      break;
+  }
+  return env.Null();
+}
+
+// decode(type: string, bytes: Uint8Array | number[]): number | boolean | bigint | string | null
+Napi::Value Decode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<uint8_t> bytes;
+  if (info.Length() < 2 || !info[0].IsString() || !BytesArg(info[1], &bytes)) {
+    Napi::TypeError::New(env, "decode(type: string, bytes: Uint8Array | number[])").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const std::string type = info[0].As<Napi::String>().Utf8Value();
+  return ToJs(env, smc::Decode(type, bytes.data(), bytes.size()));
+}
+
+Napi::Object Layout(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("size", Napi::Number::New(env, sizeof(smc::KeyData)));
+  o.Set("key", Napi::Number::New(env, offsetof(smc::KeyData, key)));
+  o.Set("vers", Napi::Number::New(env, offsetof(smc::KeyData, vers)));
+  o.Set("pLimitData", Napi::Number::New(env, offsetof(smc::KeyData, pLimitData)));
+  o.Set("keyInfo", Napi::Number::New(env, offsetof(smc::KeyData, keyInfo)));
+  o.Set("result", Napi::Number::New(env, offsetof(smc::KeyData, result)));
+  o.Set("status", Napi::Number::New(env, offsetof(smc::KeyData, status)));
+  o.Set("data8", Napi::Number::New(env, offsetof(smc::KeyData, data8)));
+  o.Set("data32", Napi::Number::New(env, offsetof(smc::KeyData, data32)));
+  o.Set("bytes", Napi::Number::New(env, offsetof(smc::KeyData, bytes)));
+  return o;
+}
+
+#ifdef HAVE_IOKIT
+Napi::Object ReadResultToJs(Napi::Env env, const smc::ReadResult& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("opened", Napi::Boolean::New(env, r.opened));
+  Napi::Array keys = Napi::Array::New(env, r.keys.size());
+  for (size_t i = 0; i < r.keys.size(); ++i) {
+    const smc::RawKey& k = r.keys[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("key", Napi::String::New(env, k.key));
+    o.Set("type", Napi::String::New(env, k.type));
+    o.Set("size", Napi::Number::New(env, k.size));
+    Napi::Array b = Napi::Array::New(env, k.bytes.size());
+    for (size_t j = 0; j < k.bytes.size(); ++j) b.Set(static_cast<uint32_t>(j), Napi::Number::New(env, k.bytes[j]));
+    o.Set("bytes", b);
+    keys.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("keys", keys);
+  Napi::Array errors = Napi::Array::New(env, r.errors.size());
+  for (size_t i = 0; i < r.errors.size(); ++i) {
+    const smc::ReadError& e = r.errors[i];
+    Napi::Object o = Napi::Object::New(env);
+    if (!e.key.empty()) o.Set("key", Napi::String::New(env, e.key));
+    if (e.index >= 0) o.Set("index", Napi::Number::New(env, static_cast<double>(e.index)));
+    o.Set("ioReturn", Napi::Number::New(env, e.ioReturn));
+    o.Set("smcResult", Napi::Number::New(env, e.smcResult));
+    o.Set("code", Napi::String::New(env, e.code));
+    o.Set("message", Napi::String::New(env, e.message));
+    errors.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("errors", errors);
+  return out;
+}
+
+Napi::Value ReadAllKeys(const Napi::CallbackInfo& info) {
+  return ReadResultToJs(info.Env(), smc::ReadAllKeys());
+}
+
+Napi::Value ReadKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "readKeys(keys: string[])").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const Napi::Array a = info[0].As<Napi::Array>();
+  std::vector<std::string> keys;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const Napi::Value v = a.Get(i);
+    if (!v.IsString()) {
+      Napi::TypeError::New(env, "readKeys(keys: string[])").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    keys.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  return ReadResultToJs(env, smc::ReadKeys(keys));
+}
+
+Napi::Value ReadHidTemperatures(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const smc::HidResult r = smc::ReadHidTemperatures();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ok", Napi::Boolean::New(env, r.ok));
+  if (!r.ok) out.Set("error", Napi::String::New(env, r.error));
+  Napi::Array sensors = Napi::Array::New(env, r.sensors.size());
+  for (size_t i = 0; i < r.sensors.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("sensorName", Napi::String::New(env, r.sensors[i].sensorName));
+    o.Set("celsius", Napi::Number::New(env, r.sensors[i].celsius));
+    sensors.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("sensors", sensors);
+  return out;
+}
+#endif
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("decode", Napi::Function::New(env, Decode, "decode"));
+  exports.Set("keyDataLayout", Layout(env));
+#ifdef HAVE_IOKIT
+  exports.Set("hasIOKit", Napi::Boolean::New(env, true));
+  exports.Set("readAllKeys", Napi::Function::New(env, ReadAllKeys, "readAllKeys"));
+  exports.Set("readKeys", Napi::Function::New(env, ReadKeys, "readKeys"));
+  exports.Set("readHidTemperatures", Napi::Function::New(env, ReadHidTemperatures, "readHidTemperatures"));
+#else
+  exports.Set("hasIOKit", Napi::Boolean::New(env, false));
+#endif
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(silicon_agent_smc, Init)

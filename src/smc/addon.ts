@@ -1,0 +1,80 @@
+/**
+ * Loads the SMC N-API addon (binding.gyp → build/Release/silicon_agent_smc.node) if it exists.
+ * The agent runs without it (Linux, a Mac without Xcode tools, a failed build): callers get
+ * `{ error }` and report the SMC source unavailable once. `SILICON_AGENT_NO_NATIVE=1` forces
+ * that path (tests, or to rule the addon out in the field).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HidSensor, SmcKey } from '../samples.ts';
+import type { SmcValue } from './decode.ts';
+
+export interface SmcReadError {
+  key?: string;
+  index?: number;
+  ioReturn: number;
+  smcResult: number;
+  /** Symbolic: `kIOReturnNotPrivileged`, `smcKeyNotFound`, … */
+  code: string;
+  message: string;
+}
+
+export interface SmcReadResult {
+  /** false: AppleSMC could not be opened; `errors[0]` says why. */
+  opened: boolean;
+  keys: SmcKey[];
+  errors: SmcReadError[];
+}
+
+export interface SmcAddon {
+  decode(type: string, bytes: Uint8Array | number[]): SmcValue;
+  readonly hasIOKit: boolean;
+  readonly keyDataLayout: Record<string, number>;
+  /** macOS only. */
+  readAllKeys?(): SmcReadResult;
+  readKeys?(keys: string[]): SmcReadResult;
+  readHidTemperatures?(): { ok: boolean; error?: string; sensors: HidSensor[] };
+}
+
+export type SmcAddonLoad = { addon: SmcAddon; error?: undefined } | { addon?: undefined; error: string };
+
+/** The package root: the nearest ancestor holding silicon-agent's package.json. */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'silicon-agent') return dir;
+      } catch {
+        // unreadable package.json: keep walking
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+let cached: SmcAddonLoad | undefined;
+
+export function loadSmcAddon(opts: { fresh?: boolean } = {}): SmcAddonLoad {
+  if (cached && !opts.fresh) return cached;
+  cached = load();
+  return cached;
+}
+
+function load(): SmcAddonLoad {
+  if (process.env.SILICON_AGENT_NO_NATIVE === '1') return { error: 'disabled by SILICON_AGENT_NO_NATIVE=1' };
+  const root = packageRoot();
+  if (root === undefined) return { error: 'silicon-agent package root not found' };
+  try {
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    const addon = nodeGypBuild(root) as SmcAddon;
+    if (typeof addon?.decode !== 'function') return { error: 'SMC addon loaded but has no decode()' };
+    return { addon };
+  } catch (err) {
+    const msg = (err as Error)?.message ?? String(err);
+    return { error: `SMC addon not available: ${msg.split('\n')[0]}` };
+  }
+}

@@ -1,0 +1,80 @@
+// TEST-ONLY. Never part of the macOS build (binding.gyp does not reference test/).
+//
+// Declares the few Mach, IOKit and CoreFoundation types and functions that native/smc_iokit.cc
+// and native/hid_temps.cc use, so that those macOS-only sources can be compiled with
+// `-fsyntax-only -Wall -Werror` on Linux (test/native/syntax.test.ts). Each declaration is
+// copied in signature from Apple's public headers, named in the comment above it. Only
+// declarations: nothing here is ever linked or run.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- <mach/port.h>, <mach/kern_return.h>, <mach/mach_types.h>, <mach/mach_init.h> ----
+typedef unsigned int mach_port_t;        // mach/port.h (__darwin_mach_port_t, natural_t)
+typedef int kern_return_t;               // mach/kern_return.h (mach/machine/kern_return.h: int)
+typedef mach_port_t task_port_t;         // mach/mach_types.h
+extern mach_port_t mach_task_self_;      // mach/mach_init.h
+#define mach_task_self() mach_task_self_ // mach/mach_init.h
+
+// ---- <CoreFoundation/CFBase.h> ----
+typedef long CFIndex;                               // CFBase.h (signed long)
+typedef unsigned long CFTypeID;                     // CFBase.h
+typedef const void* CFTypeRef;                      // CFBase.h
+typedef const struct __CFAllocator* CFAllocatorRef; // CFBase.h
+typedef const struct __CFString* CFStringRef;       // CFBase.h
+typedef unsigned char Boolean;                      // MacTypes.h
+extern const CFAllocatorRef kCFAllocatorDefault;    // CFBase.h
+void CFRelease(CFTypeRef cf);                       // CFBase.h
+CFTypeID CFGetTypeID(CFTypeRef cf);                 // CFBase.h
+
+// ---- <CoreFoundation/CFString.h> ----
+typedef uint32_t CFStringEncoding;                  // CFString.h (UInt32)
+enum { kCFStringEncodingUTF8 = 0x08000100 };        // CFString.h (CFStringBuiltInEncodings)
+CFTypeID CFStringGetTypeID(void);                   // CFString.h
+CFStringRef CFStringCreateWithCString(CFAllocatorRef alloc, const char* cStr, CFStringEncoding encoding); // CFString.h
+Boolean CFStringGetCString(CFStringRef theString, char* buffer, CFIndex bufferSize, CFStringEncoding encoding); // CFString.h
+
+// ---- <CoreFoundation/CFNumber.h> ----
+typedef const struct __CFNumber* CFNumberRef;       // CFNumber.h
+typedef CFIndex CFNumberType;                       // CFNumber.h (CF_ENUM(CFIndex, CFNumberType))
+enum { kCFNumberSInt32Type = 3 };                   // CFNumber.h
+CFNumberRef CFNumberCreate(CFAllocatorRef allocator, CFNumberType theType, const void* valuePtr); // CFNumber.h
+
+// ---- <CoreFoundation/CFArray.h> ----
+typedef const struct __CFArray* CFArrayRef;         // CFArray.h
+CFIndex CFArrayGetCount(CFArrayRef theArray);       // CFArray.h
+const void* CFArrayGetValueAtIndex(CFArrayRef theArray, CFIndex idx); // CFArray.h
+
+// ---- <CoreFoundation/CFDictionary.h> ----
+typedef const struct __CFDictionary* CFDictionaryRef;      // CFDictionary.h
+typedef struct __CFDictionary* CFMutableDictionaryRef;     // CFDictionary.h
+typedef struct CFDictionaryKeyCallBacks CFDictionaryKeyCallBacks;     // CFDictionary.h (struct of callbacks)
+typedef struct CFDictionaryValueCallBacks CFDictionaryValueCallBacks; // CFDictionary.h
+extern const CFDictionaryKeyCallBacks kCFTypeDictionaryKeyCallBacks;     // CFDictionary.h
+extern const CFDictionaryValueCallBacks kCFTypeDictionaryValueCallBacks; // CFDictionary.h
+CFDictionaryRef CFDictionaryCreate(CFAllocatorRef allocator, const void** keys, const void** values, CFIndex numValues, const CFDictionaryKeyCallBacks* keyCallBacks, const CFDictionaryValueCallBacks* valueCallBacks); // CFDictionary.h
+
+// ---- <IOKit/IOTypes.h>, <IOKit/IOReturn.h> ----
+typedef mach_port_t io_object_t;                    // IOKit/IOTypes.h
+typedef io_object_t io_service_t;                   // IOKit/IOTypes.h
+typedef io_object_t io_connect_t;                   // IOKit/IOTypes.h
+typedef kern_return_t IOReturn;                     // IOKit/IOReturn.h
+#define kIOReturnSuccess 0                          // IOKit/IOReturn.h (KERN_SUCCESS)
+
+// ---- <IOKit/IOKitLib.h> ----
+extern const mach_port_t kIOMainPortDefault;        // IOKitLib.h (macOS 12+)
+CFMutableDictionaryRef IOServiceMatching(const char* name); // IOKitLib.h
+io_service_t IOServiceGetMatchingService(mach_port_t mainPort, CFDictionaryRef matching); // IOKitLib.h (CF_RELEASES_ARGUMENT)
+kern_return_t IOServiceOpen(io_service_t service, task_port_t owningTask, uint32_t type, io_connect_t* connect); // IOKitLib.h
+kern_return_t IOServiceClose(io_connect_t connect); // IOKitLib.h
+kern_return_t IOObjectRelease(io_object_t object);  // IOKitLib.h
+kern_return_t IOConnectCallStructMethod(mach_port_t connection, uint32_t selector, const void* inputStruct, size_t inputStructCnt, void* outputStruct, size_t* outputStructCnt); // IOKitLib.h
+
+#ifdef __cplusplus
+}
+#endif
