@@ -84,6 +84,11 @@ export class Store {
       return;
     }
     this.self.samples[source] = (this.self.samples[source] ?? 0) + 1;
+    if (r.type === 'smc') {
+      // Readings the SMC interpretation dropped (implausible, over the unknown-key limit), per reason.
+      const reasons = (this.self.dropped[source] ??= {});
+      for (const [reason, n] of Object.entries(r.dropped)) reasons[reason] = (reasons[reason] ?? 0) + n;
+    }
     let sample: Sample | undefined = r;
     for (const f of this.filters) {
       sample = f(sample, this.self);

@@ -18,6 +18,7 @@ import type {
   SampleBySource,
   SmcSample,
   SysctlSample,
+  TemperatureReading,
   VmStatSample,
 } from '../samples.ts';
 import { MEMORY_PRESSURE_STATES, THERMAL_PRESSURE_LEVELS } from '../samples.ts';
@@ -55,7 +56,8 @@ export const ATTRIBUTES = {
   'silicon_agent.process': 'Which process: `agent`, or a child kind (`powermetrics`, `iostat`).',
   'cpu.mode': '`user` or `system`.',
   'error.type': 'Bounded error kind (a ParseErrorKind, or an export failure kind).',
-  'silicon_agent.drop_reason': 'Why a value was dropped: `above_ceiling`, `negative`, `beyond_dvfs`, `implausible_temperature`, `stale`.',
+  'silicon_agent.drop_reason':
+    'Why a value was dropped: `above_ceiling`, `negative`, `beyond_dvfs`, `implausible_temperature`, `undecodable`, `unknown_over_limit`, `stale`.',
   'silicon_agent.outcome': '`success` or `failure`.',
 } as const;
 export type AttrName = keyof typeof ATTRIBUTES;
@@ -165,6 +167,49 @@ function* byKey<K extends string>(
   for (const [k, v] of Object.entries(rec) as [string, number | undefined][]) {
     if (v !== undefined) yield { value: v, attributes: { ...extra, [attr]: k } };
   }
+}
+
+/**
+ * Per-sensor temperature series are capped: an Ultra's SMC lists well over 200 temperature keys
+ * (281 plausible ones in the M1 Ultra dump), which alone would break the per-node series budget
+ * (< 400). The group max/mean metrics still cover every sensor.
+ */
+export const MAX_TEMPERATURE_SERIES = 128;
+const GROUP_ORDER = ['cpu_die', 'ambient', 'gpu', 'memory', 'storage', 'cpu_p', 'cpu_e', 'soc', 'other'];
+const groupRank = (g: string) => {
+  const i = GROUP_ORDER.indexOf(g);
+  return i < 0 ? GROUP_ORDER.length : i;
+};
+const isUnidentified = (t: TemperatureReading) => t.name === 'Unidentified sensor' || t.group === 'other';
+
+/** The sensors exported one by one: a stable choice of at most MAX_TEMPERATURE_SERIES. */
+export function exportedTemperatures(ts: readonly TemperatureReading[]): TemperatureReading[] {
+  if (ts.length <= MAX_TEMPERATURE_SERIES) return [...ts];
+  return [...ts]
+    .sort(
+      (a, b) =>
+        Number(isUnidentified(a)) - Number(isUnidentified(b)) ||
+        groupRank(a.group) - groupRank(b.group) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
+    .slice(0, MAX_TEMPERATURE_SERIES);
+}
+
+function temperatureGroups(ts: readonly TemperatureReading[]) {
+  const groups = new Map<string, { attributes: Attributes; max: number; sum: number; count: number }>();
+  for (const t of ts) {
+    const key = `${t.group}\0${t.die ?? ''}`;
+    const g = groups.get(key);
+    if (g) {
+      g.max = Math.max(g.max, t.celsius);
+      g.sum += t.celsius;
+      g.count++;
+    } else {
+      const attributes: Attributes = { 'macos.sensor.group': t.group, ...(t.die !== undefined ? { 'macos.die': t.die } : {}) };
+      groups.set(key, { attributes, max: t.celsius, sum: t.celsius, count: 1 });
+    }
+  }
+  return groups.values();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,10 +568,9 @@ export const CATALOG: readonly MetricDef[] = [
     instrument: 'gauge',
     source: 'smc',
     attributes: ['hw.id', 'hw.name', 'hw.type', 'macos.sensor.group', 'macos.die'],
-    description:
-      'Temperature per SMC sensor, after plausibility filtering (1–130 °C for silicon). Unknown keys are exported under their key, bounded in number.',
+    description: `Temperature per SMC/HID sensor, after plausibility filtering (1–130 °C for silicon). At most ${MAX_TEMPERATURE_SERIES} sensors, chosen in a stable order (named sensors, then by group: cpu_die, ambient, gpu, memory, storage, cpu_p, cpu_e, soc, other); macos.temperature.max/mean cover every sensor.`,
     *observe(s) {
-      for (const t of smc(s)?.temperatures ?? [])
+      for (const t of exportedTemperatures(smc(s)?.temperatures ?? []))
         yield {
           value: t.celsius,
           attributes: {
@@ -537,6 +581,29 @@ export const CATALOG: readonly MetricDef[] = [
             ...(t.die !== undefined ? { 'macos.die': t.die } : {}),
           },
         };
+    },
+  },
+  {
+    name: 'macos.temperature.max',
+    unit: 'Cel',
+    instrument: 'gauge',
+    source: 'smc',
+    attributes: ['macos.sensor.group', 'macos.die'],
+    description: 'Hottest sensor per sensor group (and die, where the key bank shows it), over every plausible sensor.',
+    *observe(s) {
+      for (const g of temperatureGroups(smc(s)?.temperatures ?? [])) yield { value: g.max, attributes: g.attributes };
+    },
+  },
+  {
+    name: 'macos.temperature.mean',
+    unit: 'Cel',
+    instrument: 'gauge',
+    source: 'smc',
+    attributes: ['macos.sensor.group', 'macos.die'],
+    description: 'Mean of the sensors per sensor group (and die, where the key bank shows it), over every plausible sensor.',
+    *observe(s) {
+      for (const g of temperatureGroups(smc(s)?.temperatures ?? []))
+        yield { value: g.sum / g.count, attributes: g.attributes };
     },
   },
   {
