@@ -1,0 +1,218 @@
+/**
+ * A polled Source (vm_stat, sysctl, and their replays): every interval, read one complete output,
+ * feed it through a fresh StreamParser (push + end) and hand the results to the sink.
+ *
+ * Polls never pile up: the next poll is scheduled only after the current one finished, at
+ * `max(0, interval − elapsed)` after its start, so a slow command delays the next poll instead
+ * of overlapping it (logged once). A command that does not exist is `unavailable` and is retried
+ * only every `unavailableRetryMs` (default 60 s). stderr lines are logged once per distinct kind
+ * (e.g. `sysctl: unknown oid 'hw.perflevel1'` on a chip without that level), never fatal.
+ */
+import { execa } from 'execa';
+import type { Logger } from '../log.ts';
+import { createLogger } from '../log.ts';
+import type { StreamParser } from '../parsers/parser.ts';
+import type { Sample, SourceName } from '../samples.ts';
+import type { Source, SourceSink, SourceStatus } from './source.ts';
+
+/** What one poll read. */
+export interface PollRead {
+  stdout?: string | Uint8Array;
+  stderr?: string;
+  /** The command can never run as configured (not found, not executable): one reason. */
+  unavailable?: string;
+  /** This poll failed (timeout, crash without output); the next poll tries again. */
+  failure?: string;
+}
+
+export type PollReader = (signal: AbortSignal) => Promise<PollRead>;
+
+export interface PollSourceOptions<S extends Sample = Sample> {
+  name: SourceName;
+  intervalMs: number;
+  read: PollReader;
+  createParser: () => StreamParser<S>;
+  logger?: Logger;
+  /** Retry period while unavailable (default 60 000 ms). */
+  unavailableRetryMs?: number;
+  /** Stop after this many polls (replay of a one-shot output without loop uses 1). */
+  maxPolls?: number;
+}
+
+export interface PollSource extends Source {
+  readonly status: SourceStatus;
+  /** Completed polls. */
+  readonly polls: number;
+  reconfigure(change: { intervalMs?: number }): Promise<void>;
+}
+
+const MAX_STDERR_KINDS = 32;
+
+/** A PollReader that runs a command once per poll (argument array, no shell, bounded output). */
+export function commandReader(
+  file: string,
+  args: readonly string[],
+  opts: { timeoutMs: number; env?: Record<string, string> },
+): PollReader {
+  return async (signal) => {
+    const r = await execa(file, [...args], {
+      reject: false,
+      stdin: 'ignore',
+      cancelSignal: signal,
+      timeout: opts.timeoutMs,
+      maxBuffer: 1024 * 1024,
+      stripFinalNewline: false,
+      ...(opts.env ? { env: opts.env } : {}),
+    });
+    const code = (r as { code?: string }).code;
+    if (code === 'ENOENT') return { unavailable: `${file}: command not found` };
+    if (code === 'EACCES') return { unavailable: `${file}: not executable (permission denied)` };
+    const stdout = typeof r.stdout === 'string' ? r.stdout : '';
+    const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+    if (r.isCanceled) return { stdout: '', stderr: '' };
+    if (r.timedOut) return { stderr, failure: `${file} timed out after ${opts.timeoutMs} ms` };
+    if (r.isMaxBuffer) return { stderr, failure: `${file} printed more than 1 MiB` };
+    // A non-zero exit with output is normal for sysctl asked for a name this Mac lacks: parse what came.
+    if (r.failed && stdout.trim() === '') return { stderr, failure: `${file}: ${r.shortMessage ?? 'failed'}` };
+    return { stdout, stderr };
+  };
+}
+
+export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): PollSource {
+  const log = (opts.logger ?? createLogger()).child({ source: opts.name });
+  const retryMs = opts.unavailableRetryMs ?? 60_000;
+  let intervalMs = opts.intervalMs;
+  let sink: SourceSink | undefined;
+  let stopped = true;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+  let abort: AbortController | undefined;
+  let status: SourceStatus = { state: 'stopped' };
+  let polls = 0;
+  const stderrKinds = new Set<string>();
+
+  const setStatus = (s: SourceStatus): void => {
+    if (s.state === status.state && s.reason === status.reason) return;
+    status = s;
+    try {
+      sink?.status(s);
+    } catch (err) {
+      log.once(`${opts.name}:sink-status`, 'error', 'sink.status threw', { err: err as Error });
+    }
+  };
+
+  const logStderr = (stderr: string): void => {
+    for (const raw of stderr.split('\n')) {
+      const line = raw.trim().slice(0, 300);
+      if (!line) continue;
+      const kind = line.replace(/\d+/g, 'N').slice(0, 120);
+      if (stderrKinds.has(kind)) continue;
+      if (stderrKinds.size >= MAX_STDERR_KINDS) {
+        log.once(`${opts.name}:stderr-kinds`, 'warn', 'stderr: further distinct lines are not logged');
+        return;
+      }
+      stderrKinds.add(kind);
+      log.info('command stderr', { line });
+    }
+  };
+
+  const pollOnce = async (): Promise<number> => {
+    abort = new AbortController();
+    let read: PollRead;
+    try {
+      read = await opts.read(abort.signal);
+    } catch (err) {
+      read = { failure: `read failed: ${(err as Error)?.message ?? String(err)}` };
+    }
+    if (stopped) return intervalMs;
+    if (read.stderr) logStderr(read.stderr);
+    if (read.unavailable !== undefined) {
+      log.once(`${opts.name}:unavailable:${read.unavailable}`, 'error', 'source unavailable', { reason: read.unavailable });
+      setStatus({ state: 'unavailable', reason: read.unavailable });
+      return retryMs;
+    }
+    if (read.failure !== undefined) {
+      log.once(`${opts.name}:poll-failure:${read.failure.replace(/\d+/g, 'N')}`, 'warn', 'poll failed', {
+        reason: read.failure,
+      });
+      setStatus({ state: 'restarting', reason: read.failure });
+      return intervalMs;
+    }
+    const parser = opts.createParser();
+    const results = [...parser.push(read.stdout ?? ''), ...parser.end()];
+    let gotSample = false;
+    for (const r of results) {
+      if (r.type !== 'error' && !gotSample) {
+        gotSample = true;
+        setStatus({ state: 'running' });
+      }
+      try {
+        sink?.result(r);
+      } catch (err) {
+        log.once(`${opts.name}:sink-result`, 'error', 'sink.result threw', { err: err as Error });
+      }
+    }
+    return intervalMs;
+  };
+
+  const tick = (): void => {
+    timer = undefined;
+    if (stopped) return;
+    const started = Date.now();
+    inFlight = pollOnce().then((nextMs) => {
+      inFlight = undefined;
+      polls++;
+      if (stopped) return;
+      if (opts.maxPolls !== undefined && polls >= opts.maxPolls) {
+        setStatus({ state: 'stopped', reason: 'replay finished' });
+        return;
+      }
+      const elapsed = Date.now() - started;
+      if (elapsed > intervalMs)
+        log.once(`${opts.name}:slow-poll`, 'warn', 'a poll took longer than the interval; the next one waits', {
+          elapsedMs: elapsed,
+          intervalMs,
+        });
+      timer = setTimeout(tick, Math.max(0, nextMs - elapsed));
+    });
+  };
+
+  return {
+    name: opts.name,
+    get intervalMs() {
+      return intervalMs;
+    },
+    get status() {
+      return status;
+    },
+    get polls() {
+      return polls;
+    },
+    start(s) {
+      if (!stopped) return;
+      sink = s;
+      stopped = false;
+      setStatus({ state: 'starting' });
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      abort?.abort();
+      await inFlight;
+      setStatus({ state: 'stopped' });
+    },
+    async reconfigure(change) {
+      if (change.intervalMs !== undefined) {
+        if (!(change.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${change.intervalMs}`);
+        intervalMs = change.intervalMs;
+      }
+      // Takes effect at the next scheduling; a pending wait is shortened/lengthened now.
+      if (timer && !stopped) {
+        clearTimeout(timer);
+        timer = setTimeout(tick, intervalMs);
+      }
+    },
+  };
+}

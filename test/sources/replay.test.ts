@@ -1,0 +1,195 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { memoryLogger } from '../../src/log.ts';
+import type { Sample, SourceName } from '../../src/samples.ts';
+import { SOURCE_NAMES } from '../../src/samples.ts';
+import { createSources, defaultReplayDir } from '../../src/sources/index.ts';
+import { plistUnits, readManifest, replaySourcesIn, rowUnits } from '../../src/sources/replay.ts';
+import { takeSnapshot } from '../../src/sources/snapshot.ts';
+import type { Source } from '../../src/sources/source.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const REPLAY = join(ROOT, 'fixtures/replay');
+const all = Object.fromEntries(SOURCE_NAMES.map((n) => [n, true])) as Record<SourceName, boolean>;
+const every = (ms: number) => Object.fromEntries(SOURCE_NAMES.map((n) => [n, ms])) as Record<SourceName, number>;
+
+/** Run sources for `ms` and collect everything they emit. */
+async function collect(sources: Source[], ms: number) {
+  const got: Partial<Record<SourceName, Sample[]>> = {};
+  const errors: unknown[] = [];
+  const states: Array<[SourceName, string]> = [];
+  for (const s of sources)
+    s.start({
+      result: (r) => (r.type === 'error' ? errors.push(r) : (got[s.name] ??= []).push(r)),
+      status: (st) => states.push([s.name, st.state]),
+    });
+  await new Promise((r) => setTimeout(r, ms));
+  await Promise.all(sources.map((s) => s.stop()));
+  return { got, errors, states };
+}
+
+t.test('defaultReplayDir is the bundled m2-ultra folder', async (t) => {
+  t.equal(defaultReplayDir(), join(REPLAY, 'm2-ultra'));
+  t.same(replaySourcesIn(defaultReplayDir()), [...SOURCE_NAMES]);
+});
+
+t.test('manifests say composite and name each file origin', async (t) => {
+  for (const name of ['m2-ultra', 'm1-pro']) {
+    const m = readManifest(join(REPLAY, name));
+    t.equal(m.composite, true, name);
+    for (const src of SOURCE_NAMES) t.match(m.sources[src]?.origin, /^fixtures\//, `${name} ${src} origin`);
+  }
+  t.equal(readManifest(join(REPLAY, 'm2-ultra')).model, 'Mac14,14');
+});
+
+t.test('replay files are byte copies of the fixtures they name', async (t) => {
+  for (const name of ['m2-ultra', 'm1-pro']) {
+    const m = readManifest(join(REPLAY, name));
+    for (const src of SOURCE_NAMES) {
+      const origins = m.sources[src]!.origin!.split(' + ');
+      const joined = Buffer.concat(origins.map((o) => readFileSync(join(ROOT, o))));
+      const file = { powermetrics: 'powermetrics.plist', iostat: 'iostat.txt', vm_stat: 'vm_stat.txt', sysctl: 'sysctl.txt', smc: 'smc.txt' }[src];
+      t.ok(readFileSync(join(REPLAY, name, file)).equals(joined), `${name}/${file}`);
+    }
+  }
+});
+
+t.test('timing units: 29 documents in the M1 Pro stream, one iostat row each', async (t) => {
+  const units = plistUnits(readFileSync(join(REPLAY, 'm1-pro/powermetrics.plist')));
+  t.equal(units.length, 29);
+  t.equal(units[1]![0], 0, 'the NUL travels with the document after it');
+  const rows = rowUnits(readFileSync(join(REPLAY, 'm2-ultra/iostat.txt')));
+  t.equal(rows.length, 5);
+  t.match(rows[0]!.toString(), /disk0\s+disk4[\s\S]*KB\/t[\s\S]*13\.74/);
+  t.equal(rows[1]!.toString(), '    4.00    2  0.01     0.00    0  0.00 \n');
+});
+
+t.test('m2-ultra replay: every source yields real values', async (t) => {
+  const sources = createSources({
+    replayDir: join(REPLAY, 'm2-ultra'),
+    speed: 20,
+    enabled: all,
+    intervalsMs: every(1000),
+    powermetrics: { samplers: [], sudo: false },
+    logger: memoryLogger(),
+  });
+  t.same(sources.map((s) => s.name).sort(), [...SOURCE_NAMES].sort());
+  const { got, errors } = await collect(sources, 600);
+  t.same(errors, [], 'no parse errors');
+  const pm = got.powermetrics?.[0];
+  if (pm?.type !== 'powermetrics') throw new Error('no powermetrics sample');
+  t.equal(pm.hwModel, 'Mac14,14');
+  t.equal(pm.dies, 2);
+  t.same(pm.clusters.map((c) => c.name), ['E0-Cluster', 'P0-Cluster', 'P1-Cluster', 'E1-Cluster', 'P2-Cluster', 'P3-Cluster']);
+  // plist: cpu_energy 855 mJ over elapsed_ns 1023721416; cpu_power 835.188 mW; gpu_power 70924.6 mW
+  t.equal(pm.cpu?.reportedPowerW, 0.835188);
+  t.ok(Math.abs(pm.cpu!.powerW - 0.855 / 1.023721416) < 1e-9);
+  t.ok(Math.abs(pm.gpu!.reportedPowerW! - 70.9246) < 1e-9, "gpu_power 70924.6 mW");
+  t.equal(pm.thermalPressure?.raw, 'Nominal');
+
+  const io = got.iostat!;
+  t.equal(io.length, 5, 'five rows (iostat -d -w 2 -c 5)');
+  const [first, second] = io;
+  if (first?.type !== 'iostat' || second?.type !== 'iostat') throw new Error('no iostat');
+  t.equal(first.sinceBoot, true);
+  t.same(second.disks.map((d) => d.device), ['disk0', 'disk4']);
+  t.equal(second.intervalS, 2, 'intervalS from the manifest (-w 2)');
+  t.equal(second.disks[0]!.transfersPerS, 2);
+  t.equal(second.disks[0]!.bytesPerS, 0.01 * 1048576);
+
+  const vm = got.vm_stat?.[0];
+  if (vm?.type !== 'vm_stat') throw new Error('no vm_stat');
+  t.equal(vm.pageSizeBytes, 16384);
+  t.equal(vm.bytes.free, 39656 * 16384);
+  t.ok(got.vm_stat!.length > 1, 'one-shot output replayed at each poll');
+
+  const sc = got.sysctl?.[0];
+  if (sc?.type !== 'sysctl') throw new Error('no sysctl');
+  t.equal(sc.memsizeBytes, 137438953472);
+  t.same(sc.swap, { totalBytes: 4096 * 1048576, usedBytes: 2694.19 * 1048576, freeBytes: 1401.81 * 1048576, encrypted: true });
+  t.same(sc.perfLevels?.map((p) => [p.level, p.name, p.physicalCpu]), [
+    [0, 'Performance', 12],
+    [1, 'Efficiency', 4],
+  ]);
+
+  const smc = got.smc?.[0];
+  if (smc?.type !== 'smc') throw new Error('no smc');
+  // TB0p [flt] bytes 68 a1 24 42 (little-endian float)
+  t.equal(smc.temperatures.find((x) => x.id === 'TB0p')?.celsius, Buffer.from([0x68, 0xa1, 0x24, 0x42]).readFloatLE(0));
+  t.same(smc.fans, [], 'T-keys-only dump: no fans');
+});
+
+t.test('m1-pro replay: the 29-sample stream and the other sources', async (t) => {
+  const sources = createSources({
+    replayDir: join(REPLAY, 'm1-pro'),
+    speed: 100,
+    enabled: all,
+    intervalsMs: every(1000),
+    powermetrics: { samplers: [], sudo: false },
+    logger: memoryLogger(),
+  });
+  const { got, errors, states } = await collect(sources, 700);
+  t.same(errors, []);
+  t.equal(got.powermetrics?.length, 29, 'one pass, 29 documents');
+  t.ok(states.some(([n, s]) => n === 'powermetrics' && s === 'stopped'), 'stream replay ends without loop');
+  const pm = got.powermetrics![0];
+  if (pm?.type !== 'powermetrics') throw new Error('no powermetrics');
+  t.equal(pm.hwModel, 'MacBookPro18,3');
+  t.equal(pm.osBuild, '23H311');
+  t.equal(pm.elapsedS, 0.132882041);
+  const io = got.iostat![1];
+  if (io?.type !== 'iostat') throw new Error('no iostat');
+  t.same(io.disks.map((d) => [d.device, d.transfersPerS]), [['disk0', 229]]);
+  t.equal(io.intervalS, 1);
+  t.same(io.cpu, { userRatio: 0.12, systemRatio: 0.06, idleRatio: 0.82 });
+  const smc = got.smc![0];
+  if (smc?.type !== 'smc') throw new Error('no smc');
+  // PSTR [flt] 8.552598 (bytes 71 d7 08 41); FNum 2
+  t.equal(smc.systemPowerW, Buffer.from([0x71, 0xd7, 0x08, 0x41]).readFloatLE(0));
+  t.equal(smc.fans.length, 2);
+  const sc = got.sysctl![0];
+  if (sc?.type !== 'sysctl') throw new Error('no sysctl');
+  t.same(sc.swap?.totalBytes, 7168 * 1048576);
+});
+
+t.test('loop: the stream starts again from the top', async (t) => {
+  const sources = createSources({
+    replayDir: join(REPLAY, 'm2-ultra'),
+    speed: 50,
+    loop: true,
+    enabled: { ...Object.fromEntries(SOURCE_NAMES.map((n) => [n, false])), powermetrics: true, iostat: true } as Record<SourceName, boolean>,
+    intervalsMs: every(1000),
+    powermetrics: { samplers: [], sudo: false },
+    logger: memoryLogger(),
+  });
+  const { got, states } = await collect(sources, 500);
+  t.ok(got.powermetrics!.length >= 5, `single document repeated (${got.powermetrics!.length})`);
+  const io = got.iostat!.filter((s) => s.type === 'iostat');
+  t.ok(io.length > 5, 'iostat rows continue past the end of the file');
+  t.equal(io.filter((s) => s.sinceBoot).length, Math.ceil(io.length / 5), 'each pass starts with a since-boot row');
+  t.notOk(states.some(([, s]) => s === 'unavailable'));
+});
+
+t.test('a folder with some files missing: those sources are absent', async (t) => {
+  const dir = t.testdir({ 'vm_stat.txt': readFileSync(join(REPLAY, 'm2-ultra/vm_stat.txt')) });
+  const sources = createSources({ replayDir: dir, enabled: all, intervalsMs: every(1000), powermetrics: { samplers: [], sudo: false } });
+  t.same(sources.map((s) => s.name), ['vm_stat']);
+  t.equal(readManifest(dir).composite, true, 'no manifest: treated as composite');
+});
+
+t.test('takeSnapshot waits for an interval iostat row and every source', async (t) => {
+  const sources = createSources({
+    replayDir: join(REPLAY, 'm2-ultra'),
+    speed: 20,
+    enabled: all,
+    intervalsMs: every(1000),
+    powermetrics: { samplers: [], sudo: false },
+    logger: memoryLogger(),
+  });
+  const snap = await takeSnapshot(sources, { timeoutMs: 5000 });
+  t.equal(snap.timedOut, false);
+  t.same(snap.missing, []);
+  t.equal(snap.latest.iostat?.sinceBoot, false);
+  t.equal(snap.latest.powermetrics?.hwModel, 'Mac14,14');
+});
