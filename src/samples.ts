@@ -290,6 +290,10 @@ export const FanReading = z.object({
 });
 export type FanReading = z.infer<typeof FanReading>;
 
+/** One SMC power key (`PSTR`, `PDTR`, …) in W; meanings beyond PSTR are UNVERIFIED (reference §4.1). */
+export const SmcPowerReading = z.object({ id: z.string(), name: z.string(), powerW: z.number() });
+export type SmcPowerReading = z.infer<typeof SmcPowerReading>;
+
 export const SmcSample = z.object({
   type: z.literal('smc'),
   temperatures: z.array(TemperatureReading),
@@ -298,6 +302,8 @@ export const SmcSample = z.object({
   intervalS: z.number().positive().optional(),
   /** PSTR: whole-system power. */
   systemPowerW: z.number().optional(),
+  /** Every power key the SMC has from the reference's list, PSTR included (additive, optional). */
+  powerRails: z.array(SmcPowerReading).optional(),
   /** Readings dropped by plausibility filters, by reason. */
   dropped: z.record(z.string(), z.number()),
 });

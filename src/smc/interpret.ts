@@ -1,0 +1,155 @@
+/**
+ * Gives SMC facts their meaning: raw keys (from the addon or a dump) and HID sensors in, one
+ * SmcSample out. Pure: no I/O, never throws on odd input.
+ *
+ *  - temperatures: the sensor catalog (sensors.ts), per die where the key bank shows it;
+ *    readings outside 1–130 °C are dropped and counted (`implausible_temperature`): power-gated
+ *    blocks report sentinels (0, small negatives) and absent sensors read 0; unknown T keys are kept under their own key,
+ *    at most `maxUnknown` of them (the rest counted as `unknown_over_limit`).
+ *  - fans: `FNum`, then `F<i>Ac`/`Mn`/`Mx`/`Tg`; a fan that reads 0 RPM on a machine whose fans
+ *    never stop (Mac Studio) is reported unavailable (rpm null), not 0.
+ *  - power: `PSTR` system power, plus the other power keys the reference lists as `powerRails`.
+ */
+import type { FanReading, HidSensor, SmcKey, SmcPowerReading, SmcSample, TemperatureReading } from '../samples.ts';
+import { decodeSmcValue, smcNumber } from './decode.ts';
+import {
+  classifyHidSensor,
+  classifySmcKey,
+  dieByBank,
+  isTemperatureType,
+  MAC_STUDIO_MODELS,
+  POWER_KEYS,
+  SYSTEM_POWER_KEY,
+} from './sensors.ts';
+
+export interface InterpretOptions {
+  /** `hw.model` (e.g. `Mac15,14`): a Mac Studio's 0 RPM fan is reported unavailable. */
+  hwModel?: string;
+  /** Overrides the hw.model rule. */
+  fansNeverStop?: boolean;
+  /** At most this many unknown temperature sensors (SMC + HID) are exported. Default 64. */
+  maxUnknown?: number;
+  intervalS?: number;
+}
+
+export const SILICON_RANGE_C = [1, 130] as const;
+/** A reading above this is not a Mac's whole-system power (the M3 Ultra Mac Studio PSU is 480 W). */
+export const SYSTEM_POWER_CEILING_W = 1000;
+const MAX_FANS = 8;
+
+export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] = [], opts: InterpretOptions = {}): SmcSample {
+  const dropped: Record<string, number> = {};
+  const drop = (reason: string) => {
+    dropped[reason] = (dropped[reason] ?? 0) + 1;
+  };
+  const byKey = new Map<string, SmcKey>();
+  for (const k of keys) if (!byKey.has(k.key)) byKey.set(k.key, k);
+  const num = (key: string): number | undefined => {
+    const k = byKey.get(key);
+    return k ? smcNumber(decodeSmcValue(k.type, k.bytes)) : undefined;
+  };
+  const maxUnknown = opts.maxUnknown ?? 64;
+  let unknown = 0;
+
+  const plausible = (c: number) => Number.isFinite(c) && c >= SILICON_RANGE_C[0] && c <= SILICON_RANGE_C[1];
+
+  // ---- temperatures ----
+  const temperatures: TemperatureReading[] = [];
+  const tKeys = [...byKey.values()].filter((k) => k.key.startsWith('T') && isTemperatureType(k.type));
+  const dies = dieByBank(tKeys.map((k) => k.key));
+  for (const k of [...tKeys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const info = classifySmcKey(k.key, dies);
+    if (info === null) continue; // calibration reference
+    const celsius = smcNumber(decodeSmcValue(k.type, k.bytes));
+    if (celsius === undefined) {
+      drop('undecodable');
+      continue;
+    }
+    const group = info?.group ?? 'other';
+    if (!plausible(celsius)) {
+      drop('implausible_temperature');
+      continue;
+    }
+    if (info === undefined) {
+      if (unknown >= maxUnknown) {
+        drop('unknown_over_limit');
+        continue;
+      }
+      unknown++;
+      const die = /^T[a-z][0-9]/.test(k.key) ? dies.get(k.key[1]!)?.(k.key[2]!) : undefined;
+      temperatures.push({ id: k.key, name: 'Unidentified sensor', group, celsius, ...(die !== undefined ? { die } : {}) });
+      continue;
+    }
+    temperatures.push({ id: k.key, name: info.name, group, celsius, ...(info.die !== undefined ? { die: info.die } : {}) });
+  }
+
+  // HID sensors: names repeat (two dies or two PMUs), so the id carries the occurrence.
+  const seen = new Map<string, number>();
+  for (const s of hid) {
+    const n = seen.get(s.sensorName) ?? 0;
+    seen.set(s.sensorName, n + 1);
+    const info = classifyHidSensor(s.sensorName);
+    if (info === null) continue;
+    const group = info?.group ?? 'other';
+    if (!plausible(s.celsius)) {
+      drop('implausible_temperature');
+      continue;
+    }
+    if (info === undefined) {
+      if (unknown >= maxUnknown) {
+        drop('unknown_over_limit');
+        continue;
+      }
+      unknown++;
+    }
+    temperatures.push({
+      id: `hid:${s.sensorName}#${n}`,
+      name: info?.name ?? `${s.sensorName} (HID)`,
+      group,
+      celsius: s.celsius,
+    });
+  }
+
+  // ---- fans ----
+  const fansNeverStop = opts.fansNeverStop ?? (opts.hwModel !== undefined && MAC_STUDIO_MODELS.has(opts.hwModel));
+  const fans: FanReading[] = [];
+  const fnum = num('FNum');
+  const count = fnum !== undefined && Number.isInteger(fnum) && fnum >= 0 ? Math.min(fnum, MAX_FANS) : 0;
+  for (let i = 0; i < count; i++) {
+    const ac = num(`F${i}Ac`);
+    if (ac === undefined) continue;
+    const fan: FanReading = { index: i, rpm: ac === 0 && fansNeverStop ? null : ac };
+    if (ac < 0) {
+      drop('negative');
+      fan.rpm = null;
+    }
+    const mn = num(`F${i}Mn`);
+    const mx = num(`F${i}Mx`);
+    const tg = num(`F${i}Tg`);
+    if (mn !== undefined) fan.minRpm = mn;
+    if (mx !== undefined) fan.maxRpm = mx;
+    if (tg !== undefined) fan.targetRpm = tg;
+    fans.push(fan);
+  }
+
+  // ---- power ----
+  const sample: SmcSample = { type: 'smc', temperatures, fans, dropped };
+  const powerRails: SmcPowerReading[] = [];
+  for (const [key, name] of Object.entries(POWER_KEYS)) {
+    const w = num(key);
+    if (w === undefined) continue;
+    if (w < 0) {
+      drop('negative');
+      continue;
+    }
+    if (w > SYSTEM_POWER_CEILING_W) {
+      drop('above_ceiling');
+      continue;
+    }
+    powerRails.push({ id: key, name, powerW: w });
+    if (key === SYSTEM_POWER_KEY) sample.systemPowerW = w;
+  }
+  if (powerRails.length > 0) sample.powerRails = powerRails;
+  if (opts.intervalS !== undefined && opts.intervalS > 0) sample.intervalS = opts.intervalS;
+  return sample;
+}
