@@ -53,7 +53,12 @@ function banner(log: Logger, mode: RunMode, tty: boolean): void {
 /** Host facts for the resource: sysctl when live; the capture's manifest when replaying. */
 async function factsFor(mode: RunMode): Promise<{ facts: HostFacts; platform?: NodeJS.Platform }> {
   if (mode.replayDir === undefined) return { facts: await readHostFacts() };
-  const m = readManifest(mode.replayDir);
+  return replayFacts(mode.replayDir);
+}
+
+/** The replayed Mac's facts from the folder's manifest.json (chip, model, macOS version and build). */
+export function replayFacts(dir: string): { facts: HostFacts; platform?: NodeJS.Platform } {
+  const m = readManifest(dir);
   const facts: HostFacts = {};
   if (m.model) facts.hwModel = m.model;
   if (m.chip) facts.cpuBrand = m.chip;
