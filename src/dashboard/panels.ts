@@ -64,7 +64,7 @@ export const ROWS: readonly RowSpec[] = [
               [85, 'yellow'],
               [100, 'red'],
             ],
-            expr: `max ${by()} (${sel('hw.temperature', 'macos_sensor_group="cpu_die"')})`,
+            expr: `max ${by()} (${sel('macos.temperature.max', 'macos_sensor_group="cpu_die"')})`,
           },
           {
             legend: 'Thermal pressure',
@@ -139,7 +139,7 @@ export const ROWS: readonly RowSpec[] = [
         unit: 'celsius',
         width: 12,
         queries: [
-          { legend: `{{${N}}}`, expr: `max ${by()} (${sel('hw.temperature', 'macos_sensor_group="cpu_die"')})` },
+          { legend: `{{${N}}}`, expr: `max ${by()} (${sel('macos.temperature.max', 'macos_sensor_group="cpu_die"')})` },
         ],
       },
       {
@@ -286,16 +286,21 @@ export const ROWS: readonly RowSpec[] = [
         kind: 'timeseries',
         unit: 'celsius',
         width: 12,
-        queries: [
-          {
-            legend: 'die {{macos_die}} {{macos_sensor_group}}',
-            expr: `max by (macos_die, macos_sensor_group) (${sel('hw.temperature')})`,
-          },
-        ],
+        queries: [{ legend: 'die {{macos_die}} {{macos_sensor_group}}', expr: sel('macos.temperature.max') }],
+      },
+      {
+        title: 'Mean temperature per die and group',
+        question: 'Is a whole die or sensor group warming, rather than one hot spot?',
+        kind: 'timeseries',
+        unit: 'celsius',
+        width: 12,
+        queries: [{ legend: 'die {{macos_die}} {{macos_sensor_group}}', expr: sel('macos.temperature.mean') }],
       },
       {
         title: 'Hottest sensors now',
         question: 'Which individual sensors read highest right now?',
+        caveat:
+          'Per-sensor series are capped per node (catalog MAX_TEMPERATURE_SERIES, named sensors and the cpu_die group first); the per-group panels cover every sensor.',
         kind: 'bargauge',
         unit: 'celsius',
         instant: true,
@@ -308,8 +313,7 @@ export const ROWS: readonly RowSpec[] = [
         kind: 'state-timeline',
         unit: 'short',
         mapping: 'thermal',
-        width: 24,
-        height: 4,
+        width: 12,
         queries: [{ legend: 'thermal pressure', expr: sel('macos.thermal.pressure') }],
       },
     ],
