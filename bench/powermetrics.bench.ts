@@ -1,0 +1,104 @@
+/**
+ * powermetrics parse cost per document, against JSON.parse of the same data, in one run.
+ *
+ * For each capture: the documents are split on NUL once (framing is not timed); the JSON baseline
+ * is `JSON.stringify` of our *full* parse of each document (every key, tasks included) — the same
+ * data a JSON-emitting tool would have printed. Each case runs all documents of the capture once
+ * per iteration, interleaved with the other cases; after a warm-up, many iterations are timed and the
+ * median (and p90) per document is reported. The ratio column is the median over iterations of
+ * case ÷ JSON.parse measured in the same iteration, so shared-machine load cancels out.
+ *
+ * Cases:
+ *   JSON.parse                 baseline
+ *   plist full                 parsePlist with no projection (builds every dict/array)
+ *   plist projected            parsePlist with POWERMETRICS_SELECT (what the agent runs)
+ *   document → sample, no zod  parsePowermetricsDocument({ validate: false }): projected parse + mapping + checks
+ *   document → sample (+ zod)  the default: the above plus PowermetricsSample.safeParse of each sample
+ *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, zod on)
+ *
+ * Run: `npm run bench -- powermetrics` (bench/index.ts runs this file with --expose-gc).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parsePlist } from '../src/parsers/plist.ts';
+import { parsePowermetricsDocument, createPowermetricsParser, POWERMETRICS_SELECT } from '../src/parsers/powermetrics.ts';
+
+const FIX = fileURLToPath(new URL('../fixtures/powermetrics/', import.meta.url));
+const CAPTURES = [
+  { label: 'M1 Pro stream (29 docs, tasks/coalitions)', file: 'm1-pro-macbookpro18-3-macos14-plist-stream-29samples-nul-all-samplers.plist' },
+  { label: 'M2 Ultra single (cpu/gpu/thermal)', file: 'm2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist' },
+];
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+let sink = 0;
+
+/**
+ * Interleaved timing: every iteration runs each case once (over all documents of the capture), in
+ * rotating order, so machine load (2 shared cores) hits all cases alike. Reports the median time per
+ * document and the median of the per-iteration ratios case ÷ JSON.parse.
+ */
+function measure(cases: ReadonlyArray<readonly [string, () => unknown]>, perIter: number, minMs = 4000, minIters = 300) {
+  for (let w = 0; w < 50; w++) for (const [, fn] of cases) fn(); // warm-up (JIT)
+  gc();
+  const times = cases.map(() => [] as number[]);
+  const t0 = performance.now();
+  let it = 0;
+  while ((it < minIters || performance.now() - t0 < minMs) && it < 20000) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (k + it) % cases.length;
+      const s = performance.now();
+      const r = cases[i]![1]();
+      times[i]!.push((performance.now() - s) / perIter);
+      if (r !== undefined) sink++;
+    }
+    it++;
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  const p90 = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length * 0.9)]!;
+  return cases.map((c, i) => ({
+    name: c[0],
+    median: med(times[i]!),
+    p90: p90(times[i]!),
+    ratio: med(times[i]!.map((t, j) => t / times[0]![j]!)),
+    iters: it,
+  }));
+}
+
+const fmt = (ms: number) => (ms * 1000).toFixed(1).padStart(9);
+
+for (const cap of CAPTURES) {
+  const bytes = readFileSync(FIX + cap.file);
+  const docs = bytes
+    .toString('utf8')
+    .split('\0')
+    .filter((d) => d.trim() !== '');
+  const jsons = docs.map((d) => {
+    const r = parsePlist(d);
+    if (!r.ok) throw new Error(`fixture does not parse: ${r.message}`);
+    return JSON.stringify(r.value);
+  });
+  const n = docs.length;
+  const plistBytes = docs.reduce((a, d) => a + d.length, 0) / n;
+  const jsonBytes = jsons.reduce((a, d) => a + d.length, 0) / n;
+
+  const cases: Array<[string, () => unknown]> = [
+    ['JSON.parse', () => jsons.map((j) => JSON.parse(j))],
+    ['plist full', () => docs.map((d) => parsePlist(d))],
+    ['plist projected', () => docs.map((d) => parsePlist(d, { select: POWERMETRICS_SELECT }))],
+    ['document → sample, no zod', () => docs.map((d) => parsePowermetricsDocument(d, { validate: false }))],
+    ['document → sample (+ zod)', () => docs.map((d) => parsePowermetricsDocument(d))],
+    [
+      'stream (bytes → samples)',
+      () => {
+        const p = createPowermetricsParser();
+        return [...p.push(bytes), ...p.end()];
+      },
+    ],
+  ];
+  console.log(`\n${cap.label}: ${n} docs, ${Math.round(plistBytes)} plist chars/doc, ${Math.round(jsonBytes)} JSON chars/doc`);
+  console.log(`${'case'.padEnd(30)} ${'median µs'.padStart(9)} ${'p90 µs'.padStart(9)}  ratio to JSON.parse (median of paired runs)`);
+  for (const r of measure(cases, n)) {
+    console.log(`${r.name.padEnd(30)} ${fmt(r.median)} ${fmt(r.p90)}  ${r.ratio.toFixed(2).padStart(5)}×   (${r.iters} iterations)`);
+  }
+}
+if (sink < 0) console.log(sink);

@@ -1,0 +1,626 @@
+/**
+ * A small, fast scanner for the XML property-list subset that `powermetrics -f plist` prints:
+ * `dict`, `array`, `key`, `string`, `integer`, `real` (C `%g` forms such as `9.90818e+08`),
+ * `true`/`false`, `date`, `data`, the five named XML entities and numeric character references.
+ * No DOM and no dependency; it works on one string decoded once.
+ *
+ * Speed (see docs/benchmarks.md): the scanner walks the text with `indexOf`/`charCodeAt`, parses
+ * numbers by hand, and can *project* the document: with `select`, dict keys the caller never reads
+ * are not built at all — their value is jumped over with `indexOf` to the matching close tag.
+ * powermetrics documents are mostly per-task and per-state tables the agent does not export, so
+ * projection is what keeps the cost near `JSON.parse` of the same data.
+ *
+ * Leniency, on purpose:
+ * - duplicate dict keys are accepted and the last one wins (powermetrics repeats `idle_ns` and
+ *   `idle_ratio` in its `gpu` dict, reference §1.3);
+ * - a skipped subtree is only checked for balanced tags of its own type, not parsed;
+ * - comments (`<!-- … -->`) are skipped wherever whitespace may appear (one fixture, the pumas
+ *   M2 Ultra capture, had its duplicate `idle_ratio` commented out by that repo's author); CDATA and
+ *   processing instructions inside the body are reported as errors (powermetrics prints neither).
+ *
+ * Errors (unterminated tags, junk, bad nesting) come back as a value (`{ ok: false, … }`); the
+ * function never throws.
+ */
+
+/** A plist `<date>`: the text as printed (ISO 8601, e.g. `2024-04-12T22:42:39Z`), unparsed. */
+export class PlistDate {
+  readonly iso: string;
+  constructor(iso: string) {
+    this.iso = iso;
+  }
+  toJSON(): string {
+    return this.iso;
+  }
+}
+
+export type PlistValue = string | number | boolean | PlistDate | Uint8Array | PlistValue[] | PlistDict;
+export interface PlistDict {
+  [key: string]: PlistValue;
+}
+
+/**
+ * Which parts of a document to build. `true`: the whole value. An object: the value is a dict and
+ * only the listed keys are built (others are skipped without being parsed). A one-element array:
+ * the value is an array and each element is built with that selection.
+ */
+export type PlistSelect = true | { readonly [key: string]: PlistSelect } | readonly [PlistSelect];
+
+export type PlistResult =
+  | { ok: true; value: PlistValue }
+  | {
+      ok: false;
+      message: string;
+      /** Character offset in the text where the problem was found. */
+      offset: number;
+      /** True when the text ended inside an element (a cut-off document rather than bad syntax). */
+      truncated: boolean;
+    };
+
+export interface PlistOptions {
+  select?: PlistSelect;
+  /** Nesting limit for dicts/arrays (default 256), so hostile input cannot exhaust the stack. */
+  maxDepth?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanner state. Module-level (the scanner is synchronous and not re-entrant) so the hot
+// functions read plain variables instead of closure or object fields.
+
+let S = '';
+let P = 0;
+let LEN = 0;
+let DEPTH = 0;
+let MAX_DEPTH = 256;
+/** Position of the next `&` at or after the last search (-1: none left; -2: not searched yet). */
+let NEXT_AMP = -2;
+
+class Fail {
+  readonly message: string;
+  readonly offset: number;
+  readonly truncated: boolean;
+  constructor(message: string, offset: number, truncated: boolean) {
+    this.message = message;
+    this.offset = offset;
+    this.truncated = truncated;
+  }
+}
+
+function fail(message: string, at: number = P): never {
+  throw new Fail(message, at, false);
+}
+function cut(what: string, at: number = P): never {
+  throw new Fail(`unterminated ${what}`, at, true);
+}
+
+const C_LT = 60; // <
+const C_GT = 62; // >
+const C_SLASH = 47; // /
+
+/** Compiled selection: null-prototype objects so keys such as `constructor` never hit Object.prototype. */
+type Sel = true | SelDict | SelArray;
+interface SelEntry {
+  readonly key: string;
+  readonly c0: number;
+  readonly sel: Sel;
+}
+interface SelDict {
+  readonly kind: 1;
+  readonly keys: { [key: string]: Sel | undefined };
+  /** Wanted keys by length, so most unwanted keys are rejected without slicing the text. */
+  readonly byLen: Array<SelEntry[] | undefined>;
+}
+interface SelArray {
+  readonly kind: 2;
+  readonly item: Sel;
+}
+
+const compiled = new WeakMap<object, Sel>();
+function compile(sel: PlistSelect): Sel {
+  if (sel === true) return true;
+  const hit = compiled.get(sel);
+  if (hit !== undefined) return hit;
+  let out: Sel;
+  if (Array.isArray(sel)) {
+    out = { kind: 2, item: compile((sel as readonly [PlistSelect])[0]) };
+  } else {
+    const keys = Object.create(null) as { [key: string]: Sel | undefined };
+    const byLen: Array<SelEntry[] | undefined> = [];
+    for (const [k, v] of Object.entries(sel as { readonly [key: string]: PlistSelect })) {
+      const c = compile(v);
+      keys[k] = c;
+      (byLen[k.length] ??= []).push({ key: k, c0: k.charCodeAt(0), sel: c });
+    }
+    for (let i = 0; i < byLen.length; i++) byLen[i] ??= undefined; // dense array, no holes
+    out = { kind: 1, keys, byLen };
+  }
+  compiled.set(sel, out);
+  return out;
+}
+
+/** Parse one plist document (prolog, `<plist>` root, one value, `</plist>`). Never throws. */
+export function parsePlist(text: string, options: PlistOptions = {}): PlistResult {
+  S = text;
+  P = 0;
+  LEN = text.length;
+  DEPTH = 0;
+  MAX_DEPTH = options.maxDepth ?? 256;
+  NEXT_AMP = -2;
+
+  try {
+    const sel = options.select === undefined ? true : compile(options.select);
+    prolog();
+    const value = parseValue(sel);
+    skipWs();
+    while (S.charCodeAt(P + 1) === 33 && skipComment());
+    if (!S.startsWith('</plist>', P)) {
+      if (P >= LEN) cut('<plist>');
+      fail('expected </plist> after the root value');
+    }
+    P += 8;
+    skipWs();
+    while (S.charCodeAt(P + 1) === 33 && skipComment());
+    if (P < LEN) fail('unexpected content after </plist>');
+    return { ok: true, value };
+  } catch (e) {
+    if (e instanceof Fail) return { ok: false, message: e.message, offset: e.offset, truncated: e.truncated };
+    // RangeError from a runaway input or anything unexpected: still a value, never a throw.
+    return { ok: false, message: `plist scanner exception: ${(e as Error)?.message ?? String(e)}`, offset: P, truncated: false };
+  } finally {
+    S = ''; // do not keep a large document alive through module state
+  }
+}
+
+function skipWs(): void {
+  let c = S.charCodeAt(P);
+  while (c === 32 || c === 10 || c === 13 || c === 9) c = S.charCodeAt(++P);
+}
+
+/** At `<!--`: skip the comment and following whitespace; false when P is not at a comment. */
+function skipComment(): boolean {
+  if (S.charCodeAt(P + 1) !== 33 || !S.startsWith('<!--', P)) return false;
+  const e = S.indexOf('-->', P + 4);
+  if (e < 0) cut('comment');
+  P = e + 3;
+  skipWs();
+  return true;
+}
+
+/** `<?xml …?>`, `<!DOCTYPE …>`, comments, then `<plist …>`. */
+function prolog(): void {
+  for (;;) {
+    skipWs();
+    if (P >= LEN) cut('document (no <plist> element)');
+    if (S.charCodeAt(P) !== C_LT) fail('expected a tag');
+    if (S.startsWith('<?', P)) {
+      const e = S.indexOf('?>', P + 2);
+      if (e < 0) cut('processing instruction');
+      P = e + 2;
+    } else if (S.startsWith('<!--', P)) {
+      const e = S.indexOf('-->', P + 4);
+      if (e < 0) cut('comment');
+      P = e + 3;
+    } else if (S.startsWith('<!DOCTYPE', P)) {
+      const e = S.indexOf('>', P);
+      if (e < 0) cut('DOCTYPE');
+      P = e + 1;
+    } else if (S.startsWith('<plist', P)) {
+      const c = S.charCodeAt(P + 6);
+      if (c !== C_GT && c !== 32 && c !== 10 && c !== 13 && c !== 9) fail('expected <plist>');
+      const e = S.indexOf('>', P);
+      if (e < 0) cut('<plist> tag');
+      if (S.charCodeAt(e - 1) === C_SLASH) fail('empty <plist/> has no value');
+      P = e + 1;
+      skipWs();
+      return;
+    } else {
+      fail('expected <plist>');
+    }
+  }
+}
+
+/** At a value's `<`: parse it (with `sel`) and leave P after its close tag. */
+function parseValue(sel: Sel): PlistValue {
+  skipWs();
+  while (S.charCodeAt(P + 1) === 33 && skipComment());
+  const p = P;
+  if (S.charCodeAt(p) !== C_LT) {
+    if (p >= LEN) cut('value');
+    fail('expected a value element');
+  }
+  switch (S.charCodeAt(p + 1)) {
+    case 100: // d: dict, date, data
+      if (S.startsWith('<dict>', p)) {
+        P = p + 6;
+        return typeof sel === 'object' && sel.kind === 1 ? parseDictSel(sel) : parseDictAll();
+      }
+      if (S.startsWith('<dict/>', p)) {
+        P = p + 7;
+        return {};
+      }
+      if (S.startsWith('<date>', p)) return new PlistDate(text(p + 6, '</date>'));
+      if (S.startsWith('<data>', p)) return decodeData(text(p + 6, '</data>'));
+      if (S.startsWith('<data/>', p)) {
+        P = p + 7;
+        return new Uint8Array(0);
+      }
+      break;
+    case 97: // a: array
+      if (S.startsWith('<array>', p)) {
+        P = p + 7;
+        return parseArray(typeof sel === 'object' && sel.kind === 2 ? sel.item : true);
+      }
+      if (S.startsWith('<array/>', p)) {
+        P = p + 8;
+        return [];
+      }
+      break;
+    case 105: // i: integer
+      if (S.startsWith('<integer>', p)) return parseInteger(p + 9);
+      break;
+    case 114: // r: real
+      if (S.startsWith('<real>', p)) return parseReal(p + 6);
+      break;
+    case 115: // s: string
+      if (S.startsWith('<string>', p)) return text(p + 8, '</string>');
+      if (S.startsWith('<string/>', p)) {
+        P = p + 9;
+        return '';
+      }
+      break;
+    case 116: // t: true
+      if (S.startsWith('<true/>', p)) {
+        P = p + 7;
+        return true;
+      }
+      break;
+    case 102: // f: false
+      if (S.startsWith('<false/>', p)) {
+        P = p + 8;
+        return false;
+      }
+      break;
+  }
+  if (p + 1 >= LEN || S.indexOf('>', p) < 0) cut('tag', p);
+  fail(`unexpected tag ${JSON.stringify(S.slice(p, Math.min(LEN, p + 20)))}`, p);
+}
+
+/**
+ * Character data from `from` to the close tag `close` (which must follow directly: no child
+ * elements), entity-decoded when it contains `&`. Leaves P after the close tag.
+ */
+function text(from: number, close: string): string {
+  const lt = S.indexOf('<', from);
+  if (lt < 0) cut(close.slice(2, -1), from);
+  if (!S.startsWith(close, lt)) {
+    if (lt + close.length > LEN && close.startsWith(S.slice(lt))) cut(close.slice(2, -1), from);
+    fail(`expected ${close}`, lt);
+  }
+  P = lt + close.length;
+  const s = S.slice(from, lt);
+  return s.indexOf('&') < 0 ? s : decodeEntities(s, from);
+}
+
+function closeTag(from: number, close: string): number {
+  const lt = S.indexOf('<', from);
+  if (lt < 0) cut(close.slice(2, -1), from);
+  if (!S.startsWith(close, lt)) {
+    if (lt + close.length > LEN && close.startsWith(S.slice(lt))) cut(close.slice(2, -1), from);
+    fail(`expected ${close}`, lt);
+  }
+  P = lt + close.length;
+  return lt;
+}
+
+const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/** `<integer>`: decimal digits with an optional sign. Beyond 2^53 the value is rounded (JS number). */
+function parseInteger(from: number): number {
+  let i = from;
+  let c = S.charCodeAt(i);
+  let neg = false;
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    c = S.charCodeAt(++i);
+  }
+  const d0 = i;
+  let n = 0;
+  while (c >= 48 && c <= 57) {
+    n = n * 10 + (c - 48);
+    c = S.charCodeAt(++i);
+  }
+  const nd = i - d0;
+  if (c !== C_LT || nd === 0) {
+    // Hex (`0x…`, allowed by Apple's parser), surrounding whitespace or junk: the general path.
+    const lt = closeTag(from, '</integer>');
+    const raw = S.slice(from, lt).trim();
+    const v = /^[+-]?0x[0-9a-f]+$/i.test(raw) ? (raw.startsWith('-') ? -1 : 1) * Number.parseInt(raw.replace(/^[+-]?0x/i, ''), 16) : raw === '' ? Number.NaN : Number(raw);
+    if (Number.isNaN(v)) fail(`bad <integer> ${JSON.stringify(raw.slice(0, 40))}`, from);
+    return v;
+  }
+  if (!S.startsWith('</integer>', i)) {
+    if (i >= LEN) cut('integer', from);
+    fail('expected </integer>', i);
+  }
+  P = i + 10;
+  if (nd > 15) n = Number(S.slice(d0, i)); // exact rounding for long digit strings
+  return neg ? -n : n;
+}
+
+/**
+ * `<real>`: `%g` output (`1`, `0.0412716`, `9.90818e+08`). Decimal mantissa digits m (< 2^53)
+ * and a power of ten |e| ≤ 22 are both exact doubles, so one multiply/divide is correctly
+ * rounded and equals `Number(text)`; anything else (long mantissas, `nan`, `inf`) goes through
+ * `Number` on the slice.
+ */
+function parseReal(from: number): number {
+  let i = from;
+  let c = S.charCodeAt(i);
+  let neg = false;
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    c = S.charCodeAt(++i);
+  }
+  let m = 0;
+  let nd = 0;
+  let exp = 0;
+  while (c >= 48 && c <= 57) {
+    m = m * 10 + (c - 48);
+    nd++;
+    c = S.charCodeAt(++i);
+  }
+  if (c === 46) {
+    c = S.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      nd++;
+      exp--;
+      c = S.charCodeAt(++i);
+    }
+  }
+  if (nd > 0 && (c === 101 || c === 69)) {
+    c = S.charCodeAt(++i);
+    let eneg = false;
+    if (c === 45 || c === 43) {
+      eneg = c === 45;
+      c = S.charCodeAt(++i);
+    }
+    let e = 0;
+    let ed = 0;
+    while (c >= 48 && c <= 57) {
+      e = e * 10 + (c - 48);
+      ed++;
+      c = S.charCodeAt(++i);
+    }
+    if (ed === 0) c = -1; // force the general path
+    exp += eneg ? -e : e;
+  }
+  if (c === C_LT && nd > 0 && nd <= 15 && S.startsWith('</real>', i)) {
+    P = i + 7;
+    let v: number;
+    if (exp === 0) v = m;
+    else if (exp > 0 && exp <= 22) v = m * POW10[exp]!;
+    else if (exp < 0 && exp >= -22) v = m / POW10[-exp]!;
+    else v = Number(S.slice(from, i));
+    return neg ? -v : v;
+  }
+  const lt = closeTag(from, '</real>');
+  const raw = S.slice(from, lt).trim();
+  const lower = raw.toLowerCase();
+  if (lower === 'nan') return Number.NaN;
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
+  const v = raw === '' ? Number.NaN : Number(raw);
+  if (Number.isNaN(v)) fail(`bad <real> ${JSON.stringify(raw.slice(0, 40))}`, from);
+  return v;
+}
+
+function enter(): void {
+  if (++DEPTH > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`);
+}
+
+/** After `<key>`: the key text; leaves P after `</key>`. */
+function readKey(): string {
+  const from = P + 5;
+  const lt = S.indexOf('<', from);
+  if (lt < 0) cut('key', from);
+  if (S.charCodeAt(lt + 1) !== C_SLASH || !S.startsWith('</key>', lt)) {
+    if (lt + 6 > LEN) cut('key', from);
+    fail('expected </key>', lt);
+  }
+  P = lt + 6;
+  const k = S.slice(from, lt);
+  return k.indexOf('&') < 0 ? k : decodeEntities(k, from);
+}
+
+/** Position at the next `<key>` or `</dict>`; returns true for `</dict>` (and moves past it). */
+function dictNext(): boolean {
+  skipWs();
+  const p = P;
+  if (S.charCodeAt(p) === C_LT) {
+    const c = S.charCodeAt(p + 1);
+    if (c === 107 && S.startsWith('<key>', p)) return false; // k
+    if (c === C_SLASH && S.startsWith('</dict>', p)) {
+      P = p + 7;
+      return true;
+    }
+  }
+  if (skipComment()) return dictNext();
+  if (p >= LEN || S.indexOf('>', p) < 0) cut('dict', p);
+  fail('expected <key> or </dict>', p);
+}
+
+function put(obj: PlistDict, key: string, v: PlistValue): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[key] = v;
+}
+
+function parseDictAll(): PlistDict {
+  enter();
+  const obj: PlistDict = {};
+  while (!dictNext()) {
+    const key = readKey();
+    put(obj, key, parseValue(true));
+  }
+  DEPTH--;
+  return obj;
+}
+
+function parseDictSel(sel: SelDict): PlistDict {
+  enter();
+  const obj: PlistDict = {};
+  const byLen = sel.byLen;
+  while (!dictNext()) {
+    // Match the key in place against the wanted keys of its length: no slice, no hashing.
+    const from = P + 5;
+    const lt = S.indexOf('<', from);
+    if (lt < 0 || S.charCodeAt(lt + 1) !== C_SLASH || S.charCodeAt(lt + 2) !== 107 || S.charCodeAt(lt + 5) !== C_GT) {
+      // Unusual shape (cut off, bad close): let readKey report it.
+      const key = readKey();
+      const sub = sel.keys[key];
+      if (sub === undefined) skipValue();
+      else put(obj, key, parseValue(sub));
+      continue;
+    }
+    P = lt + 6;
+    const n = lt - from;
+    const cands = n < byLen.length ? byLen[n] : undefined;
+    let hit: SelEntry | undefined;
+    if (cands !== undefined) {
+      const c0 = S.charCodeAt(from);
+      for (let i = 0; i < cands.length; i++) {
+        const e = cands[i]!;
+        if (e.c0 === c0 && S.startsWith(e.key, from)) {
+          hit = e;
+          break;
+        }
+      }
+    }
+    if (hit !== undefined) {
+      obj[hit.key] = parseValue(hit.sel);
+      continue;
+    }
+    // A key written with entities could still name a wanted key: decode and look it up.
+    if (NEXT_AMP === -2 || (NEXT_AMP >= 0 && NEXT_AMP < from)) NEXT_AMP = S.indexOf('&', from);
+    const amp = NEXT_AMP >= 0 && NEXT_AMP < lt;
+    const sub = amp ? sel.keys[decodeEntities(S.slice(from, lt), from)] : undefined;
+    if (sub === undefined) skipValue();
+    else put(obj, decodeEntities(S.slice(from, lt), from), parseValue(sub));
+  }
+  DEPTH--;
+  return obj;
+}
+
+function parseArray(item: Sel): PlistValue[] {
+  enter();
+  const out: PlistValue[] = [];
+  for (;;) {
+    skipWs();
+    while (S.charCodeAt(P + 1) === 33 && skipComment());
+    if (S.charCodeAt(P) === C_LT && S.charCodeAt(P + 1) === C_SLASH) {
+      if (S.startsWith('</array>', P)) {
+        P += 8;
+        break;
+      }
+      if (P + 8 > LEN) cut('array');
+      fail('expected </array>');
+    }
+    out.push(parseValue(item));
+  }
+  DEPTH--;
+  return out;
+}
+
+/**
+ * Jump over one value without building it: scalars to their close tag, dicts and arrays to the
+ * matching close tag (counting nested opens of the same name only).
+ */
+function skipValue(): void {
+  skipWs();
+  while (S.charCodeAt(P + 1) === 33 && skipComment());
+  const p = P;
+  if (S.charCodeAt(p) !== C_LT) {
+    if (p >= LEN) cut('value');
+    fail('expected a value element');
+  }
+  if (S.startsWith('<dict>', p)) return skipContainer(p + 6, true);
+  if (S.startsWith('<array>', p)) return skipContainer(p + 7, false);
+  const gt = S.indexOf('>', p);
+  if (gt < 0) cut('tag', p);
+  if (S.charCodeAt(gt - 1) === C_SLASH) {
+    P = gt + 1; // <true/>, <false/>, <dict/>, <string/>…
+    return;
+  }
+  const lt = S.indexOf('<', gt);
+  if (lt < 0) cut('element', p);
+  if (S.charCodeAt(lt + 1) !== C_SLASH) fail('unexpected child element', lt);
+  const e = S.indexOf('>', lt);
+  if (e < 0) cut('close tag', lt);
+  P = e + 1;
+}
+
+/**
+ * From just after `<dict>`/`<array>` to just after its matching close tag. One forward search for
+ * the tag name followed by `>` (`dict>` / `array>`) finds opens and closes alike; the character
+ * before it tells which (`<` open, `/` close). The needle starts with a letter that is far rarer in
+ * powermetrics output than `<`, which is what makes the search fast (V8 looks for the first
+ * character with memchr). `<dict/>` does not match and so does not open.
+ */
+function skipContainer(from: number, isDict: boolean): void {
+  const needle = isDict ? 'dict>' : 'array>';
+  let depth = 1;
+  let p = from;
+  for (;;) {
+    const h = S.indexOf(needle, p);
+    if (h < 0) cut(isDict ? 'dict' : 'array', from);
+    const prev = S.charCodeAt(h - 1);
+    if (prev === C_SLASH && S.charCodeAt(h - 2) === C_LT) {
+      if (--depth === 0) {
+        P = h + needle.length;
+        return;
+      }
+    } else if (prev === C_LT) {
+      if (++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, h);
+    }
+    p = h + needle.length;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entities and data
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Decode `&amp; &lt; &gt; &quot; &apos;` and `&#NNN;`/`&#xHH;`. An unknown or bad reference is an error. */
+export function decodeEntities(s: string, at = 0): string {
+  let out = '';
+  let last = 0;
+  let i = s.indexOf('&');
+  while (i >= 0) {
+    const semi = s.indexOf(';', i + 1);
+    if (semi < 0 || semi - i > 12) fail('bad entity reference', at + i);
+    const name = s.slice(i + 1, semi);
+    let rep: string | undefined;
+    if (name.charCodeAt(0) === 35) {
+      // #
+      const hex = name.charCodeAt(1) === 120 || name.charCodeAt(1) === 88;
+      const digits = name.slice(hex ? 2 : 1);
+      const ok = digits.length > 0 && (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits);
+      const cp = ok ? Number.parseInt(digits, hex ? 16 : 10) : -1;
+      if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail(`bad character reference &${name};`, at + i);
+      rep = String.fromCodePoint(cp);
+    } else {
+      rep = NAMED[name];
+      if (rep === undefined || !Object.hasOwn(NAMED, name)) fail(`unknown entity &${name};`, at + i);
+    }
+    out += s.slice(last, i) + rep;
+    last = semi + 1;
+    i = s.indexOf('&', last);
+  }
+  return out + s.slice(last);
+}
+
+function decodeData(s: string): Uint8Array {
+  const clean = s.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) fail('bad base64 in <data>');
+  return new Uint8Array(Buffer.from(clean, 'base64'));
+}
