@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The tool on PATH, else in /usr/sbin or /sbin (not on a Debian user's PATH, where visudo lives). */
 export function which(tool: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  const r = spawnSync('sh', ['-c', `command -v ${tool} || { [ -x /usr/sbin/${tool} ] && echo /usr/sbin/${tool}; } || { [ -x /sbin/${tool} ] && echo /sbin/${tool}; }`], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
 /** Convert an XML plist to binary and back with plistutil; returns plistutil's own XML, or throws. */
@@ -30,6 +31,6 @@ export function visudoCheck(text: string): { status: number | null; output: stri
   const dir = mkdtempSync(join(tmpdir(), 'sa-sudoers-'));
   const f = join(dir, 'silicon-agent');
   writeFileSync(f, text, { mode: 0o440 });
-  const r = spawnSync('visudo', ['-cf', f], { encoding: 'utf8' });
+  const r = spawnSync(which('visudo') ?? 'visudo', ['-cf', f], { encoding: 'utf8' });
   return { status: r.status, output: (r.stdout ?? '') + (r.stderr ?? '') };
 }
