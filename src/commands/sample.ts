@@ -1,0 +1,314 @@
+/**
+ * `silicon-agent sample [--replay DIR] [--json] [--timeout S] [--config FILE] [--speed N]`:
+ * start every enabled source, wait until each produced a usable sample (or gave up, or the timeout
+ * passed), stop them, and print the snapshot: a readable table, or JSON with --json
+ * (format in docs/parse.md, "## sample --json").
+ *
+ * On anything but macOS without --replay it replays the bundled fixtures/replay/m2-ultra and says
+ * so, on stderr and in the output: it never prints replayed values as if they were this machine's.
+ *
+ * Live, powermetrics and iostat run at 1 s so the snapshot is quick — except powermetrics through
+ * sudo, which keeps the configured interval (the sudoers rule allows exact command lines only).
+ *
+ * Exit codes: 0 every enabled source gave a sample; 1 some did not (or parse errors occurred);
+ * 64 bad arguments; 66 replay folder missing; 78 bad configuration.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, EX_CONFIG, loadConfig, toSourcesOptions } from '../config.ts';
+import { createLogger } from '../log.ts';
+import type { ParseError, SampleBySource, SourceName } from '../samples.ts';
+import { SOURCE_NAMES } from '../samples.ts';
+import type { ReplayManifest } from '../sources/index.ts';
+import { createSources, defaultReplayDir, liveSupported, readManifest } from '../sources/index.ts';
+import { takeSnapshot } from '../sources/snapshot.ts';
+import type { Snapshot } from '../sources/snapshot.ts';
+import type { SourceStatus } from '../sources/source.ts';
+
+const EX_USAGE = 64;
+const EX_NOINPUT = 66;
+
+export const USAGE = `usage: silicon-agent sample [--replay DIR] [--json] [--timeout S] [--config FILE] [--speed N]
+  --replay DIR   read a capture folder (docs/replay.md) instead of this machine; the default on
+                 any OS other than macOS is the bundled fixtures/replay/m2-ultra
+  --json         print the snapshot as JSON (docs/parse.md "## sample --json")
+  --timeout S    give up waiting for slow sources after S seconds (default 10, longer for long intervals)
+  --config FILE  which sources are enabled, powermetrics samplers and sudo (default: built-in defaults)
+  --speed N      replay speed factor (default 10)
+`;
+
+export interface SampleIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface SampleOutput {
+  mode: 'live' | 'replay';
+  replay?: {
+    dir: string;
+    /** `flag` (--replay) or `not-macos` (no live tools here). */
+    reason: 'flag' | 'not-macos';
+    composite: boolean;
+    name?: string;
+    chip?: string;
+    model?: string;
+    macos?: { productVersion?: string; build?: string };
+  };
+  takenAt: string;
+  timedOut: boolean;
+  sources: Partial<Record<SourceName, { state: SourceStatus['state']; reason?: string; sample: SampleBySource[SourceName] | null }>>;
+  errors: ParseError[];
+}
+
+function displayPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+}
+
+export async function main(argv: string[], ioIn: Partial<SampleIo> = {}): Promise<number> {
+  const io: SampleIo = {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+    platform: process.platform,
+    env: process.env,
+    ...ioIn,
+  };
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        replay: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        config: { type: 'string' },
+        speed: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    io.stderr(`silicon-agent sample: ${(err as Error).message}\n${USAGE}`);
+    return EX_USAGE;
+  }
+  if (args.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const num = (name: string, v: string | undefined, def: number): number | undefined => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) {
+      io.stderr(`silicon-agent sample: --${name} must be a positive number, got ${JSON.stringify(v)}\n`);
+      return undefined;
+    }
+    return n;
+  };
+  const speed = num('speed', args.speed, 10);
+  if (speed === undefined) return EX_USAGE;
+
+  let replayDir: string | undefined;
+  let reason: 'flag' | 'not-macos' | undefined;
+  if (args.replay !== undefined) {
+    replayDir = args.replay;
+    reason = 'flag';
+  } else if (!liveSupported(io.platform)) {
+    replayDir = defaultReplayDir();
+    reason = 'not-macos';
+  }
+  let manifest: ReplayManifest | undefined;
+  if (replayDir !== undefined) {
+    if (!existsSync(replayDir) || !statSync(replayDir).isDirectory()) {
+      io.stderr(`silicon-agent sample: replay folder not found: ${replayDir}\n`);
+      return EX_NOINPUT;
+    }
+    try {
+      manifest = readManifest(replayDir);
+    } catch (err) {
+      io.stderr(`silicon-agent sample: ${(err as Error).message}\n`);
+      return EX_NOINPUT;
+    }
+    const why = reason === 'not-macos' ? `this is ${io.platform}, not macOS` : '--replay was given';
+    io.stderr(
+      `REPLAY of ${displayPath(replayDir)}, not live data (${why})${manifest.composite ? '; composite: files from different Macs' : ''}\n`,
+    );
+  }
+
+  let opts;
+  try {
+    opts = toSourcesOptions(loadConfig({ ...(args.config !== undefined ? { file: args.config } : {}), env: io.env }).config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`silicon-agent sample: ${err.message}\n`);
+      return EX_CONFIG;
+    }
+    throw err;
+  }
+  const intervalsMs = { ...opts.intervalsMs };
+  if (replayDir !== undefined) {
+    for (const n of SOURCE_NAMES) intervalsMs[n] = 1000;
+  } else {
+    if (!opts.powermetrics.sudo) intervalsMs.powermetrics = Math.min(intervalsMs.powermetrics, 1000);
+    intervalsMs.iostat = Math.min(intervalsMs.iostat, 1000);
+  }
+  const longest = Math.max(...SOURCE_NAMES.filter((n) => opts.enabled[n]).map((n) => intervalsMs[n] / (replayDir ? speed : 1)), 0);
+  const timeoutS = num('timeout', args.timeout, Math.max(10, (3 * longest) / 1000 + 2));
+  if (timeoutS === undefined) return EX_USAGE;
+
+  // Quiet by default: the snapshot shows each source's state; SILICON_AGENT_LOG_LEVEL=debug shows more.
+  const logger = createLogger({ level: (io.env.SILICON_AGENT_LOG_LEVEL as 'debug' | undefined) ?? 'error' });
+  const sources = createSources({
+    ...opts,
+    intervalsMs,
+    logger,
+    ...(replayDir !== undefined ? { replayDir, speed, loop: false } : {}),
+  });
+  const snap = await takeSnapshot(sources, { timeoutMs: timeoutS * 1000 });
+  const out = toOutput(snap, sources.map((s) => s.name), replayDir, reason, manifest);
+  io.stdout(args.json ? JSON.stringify(out, null, 2) + '\n' : formatTable(out));
+  return snap.missing.length === 0 && snap.errors.length === 0 ? 0 : 1;
+}
+
+export function toOutput(
+  snap: Snapshot,
+  names: readonly SourceName[],
+  replayDir: string | undefined,
+  reason: 'flag' | 'not-macos' | undefined,
+  manifest: ReplayManifest | undefined,
+): SampleOutput {
+  const sources: SampleOutput['sources'] = {};
+  for (const n of names) {
+    const st = snap.status[n] ?? { state: 'starting' as const };
+    sources[n] = {
+      state: st.state,
+      ...(st.reason !== undefined ? { reason: st.reason } : {}),
+      sample: snap.latest[n] ?? null,
+    };
+  }
+  const replay: SampleOutput['replay'] =
+    replayDir === undefined
+      ? undefined
+      : {
+          dir: displayPath(replayDir),
+          reason: reason ?? 'flag',
+          composite: manifest?.composite ?? true,
+          ...(manifest?.name ? { name: manifest.name } : {}),
+          ...(manifest?.chip ? { chip: manifest.chip } : {}),
+          ...(manifest?.model ? { model: manifest.model } : {}),
+          ...(manifest?.macos ? { macos: manifest.macos } : {}),
+        };
+  const out: SampleOutput = {
+    mode: replay ? 'replay' : 'live',
+    ...(replay ? { replay } : {}),
+    takenAt: new Date().toISOString(),
+    timedOut: snap.timedOut,
+    sources,
+    errors: snap.errors,
+  };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+
+const W = (w: number | undefined) => (w === undefined ? '-' : `${w.toFixed(2)} W`);
+const MHZ = (hz: number | undefined) => (hz === undefined ? '-' : `${Math.round(hz / 1e6)} MHz`);
+const PCT = (r: number | undefined) => (r === undefined ? '-' : `${(r * 100).toFixed(1)} %`);
+const GIB = (b: number | undefined) => (b === undefined ? '-' : `${(b / 2 ** 30).toFixed(2)} GiB`);
+const MIBS = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB/s`;
+
+function table(rows: string[][], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function formatTable(out: SampleOutput): string {
+  const lines: string[] = [];
+  if (out.replay) {
+    const r = out.replay;
+    const what = [r.chip, r.model, r.macos?.productVersion && `macOS ${r.macos.productVersion}`].filter(Boolean).join(', ');
+    lines.push(`REPLAY of ${r.dir}, not live data${r.reason === 'not-macos' ? ' (not macOS)' : ''}`);
+    lines.push(`  ${what || 'capture'}${r.composite ? ' — COMPOSITE: files from different Macs, see manifest.json' : ''}`);
+  } else {
+    lines.push(`silicon-agent sample: live, ${out.takenAt}`);
+  }
+  const s = out.sources;
+  const sample = <N extends SourceName>(n: N) => (s[n]?.sample ?? undefined) as SampleBySource[N] | undefined;
+  const section = (title: string, n: SourceName, body: () => string[]) => {
+    lines.push('', title);
+    const entry = s[n];
+    if (!entry) lines.push('  (source disabled)');
+    else if (!entry.sample) lines.push(`  no sample: ${entry.state}${entry.reason ? ` — ${entry.reason}` : ''}`);
+    else lines.push(...body());
+  };
+
+  const pm = sample('powermetrics');
+  const smc = sample('smc');
+  section('Power (powermetrics)', 'powermetrics', () =>
+    table([
+      ['CPU', W(pm!.cpu?.powerW), 'GPU', W(pm!.gpu?.powerW), 'ANE', W(pm!.ane?.powerW), 'combined', W(pm!.combined?.powerW)],
+      ...(smc?.systemPowerW !== undefined ? [['system (SMC PSTR)', W(smc.systemPowerW)]] : []),
+      ['window', `${pm!.elapsedS.toFixed(3)} s`, 'thermal pressure', pm!.thermalPressure?.raw ?? '-'],
+    ]),
+  );
+  section('CPU clusters', 'powermetrics', () => {
+    const rows = [['die', 'cluster', 'freq', 'active', 'cpus']];
+    for (const c of [...pm!.clusters].sort((a, b) => a.die - b.die))
+      rows.push([String(c.die), c.name, MHZ(c.freqHz), PCT(c.activeRatio), c.cpus.join(',')]);
+    return table(rows);
+  });
+  section('GPU', 'powermetrics', () =>
+    table([['freq', MHZ(pm!.gpuFreqHz), 'active', PCT(pm!.gpuActiveRatio), 'power', W(pm!.gpu?.powerW)]]),
+  );
+
+  const vm = sample('vm_stat');
+  const sc = sample('sysctl');
+  section('Memory (vm_stat)', 'vm_stat', () =>
+    table([
+      ['used', GIB(vm!.derived.usedBytes), 'app', GIB(vm!.derived.appBytes), 'wired', GIB(vm!.derived.wiredBytes)],
+      ['compressed', GIB(vm!.derived.compressedBytes), 'cached files', GIB(vm!.derived.cachedFilesBytes), 'free', GIB(vm!.derived.freeBytes)],
+      ...(sc?.memsizeBytes !== undefined ? [['total (hw.memsize)', GIB(sc.memsizeBytes)]] : []),
+    ]),
+  );
+  section('Swap and pressure (sysctl)', 'sysctl', () =>
+    table([
+      sc!.swap
+        ? ['swap used', GIB(sc!.swap.usedBytes), 'of', GIB(sc!.swap.totalBytes), sc!.swap.encrypted ? '(encrypted)' : '']
+        : ['swap', '-'],
+      ['memory pressure', sc!.memoryPressure ? `${sc!.memoryPressure.state} (${sc!.memoryPressure.raw})` : '-'],
+      ['model', sc!.hwModel ?? '-', 'chip', sc!.cpuBrand ?? '-', 'macOS', sc!.osProductVersion ?? '-'],
+      ['perf levels', (sc!.perfLevels ?? []).map((p) => `${p.name ?? p.level}: ${p.physicalCpu ?? '?'}`).join(', ') || '-'],
+    ]),
+  );
+  const io = sample('iostat');
+  section('Disks (iostat)', 'iostat', () => {
+    const rows = [['device', 'throughput', 'transfers/s', 'KiB/transfer']];
+    for (const d of io!.disks)
+      rows.push([d.device, MIBS(d.bytesPerS), d.transfersPerS.toFixed(0), (d.bytesPerTransfer / 1024).toFixed(2)]);
+    if (io!.sinceBoot) rows.push(['(average since boot: no interval row arrived)']);
+    return table(rows);
+  });
+  section('Temperatures and fans (SMC)', 'smc', () => {
+    const groups = new Map<string, number[]>();
+    for (const t of smc!.temperatures) (groups.get(t.group) ?? groups.set(t.group, []).get(t.group)!).push(t.celsius);
+    const rows = [['group', 'sensors', 'max', 'mean']];
+    for (const [g, v] of [...groups].sort(([a], [b]) => a.localeCompare(b)))
+      rows.push([g, String(v.length), `${Math.max(...v).toFixed(1)} °C`, `${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)} °C`]);
+    for (const f of smc!.fans)
+      rows.push([`fan ${f.index}`, f.rpm === null ? 'unavailable' : `${Math.round(f.rpm)} rpm`, f.maxRpm !== undefined ? `max ${Math.round(f.maxRpm)}` : '']);
+    if (smc!.fans.length === 0) rows.push(['fans', 'none reported']);
+    return table(rows);
+  });
+  if (out.errors.length > 0) {
+    lines.push('', `Parse errors (${out.errors.length})`);
+    for (const e of out.errors.slice(0, 10)) lines.push(`  ${e.source} ${e.kind}: ${e.message}`);
+  }
+  if (out.timedOut) lines.push('', 'Timed out waiting for: ' + Object.entries(s).filter(([, v]) => !v?.sample).map(([k]) => k).join(', '));
+  return lines.join('\n') + '\n';
+}
