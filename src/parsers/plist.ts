@@ -85,6 +85,12 @@ class Fail {
   }
 }
 
+/** A close tag was expected at `at`: a cut-off document if the text ends inside it, else bad syntax. */
+function badClose(at: number, close: string, from: number): never {
+  if (LEN - at < close.length && close.startsWith(S.slice(at))) cut(close.slice(2, -1), from);
+  fail(`expected ${close}`, at);
+}
+
 function fail(message: string, at: number = P): never {
   throw new Fail(message, at, false);
 }
@@ -152,10 +158,7 @@ export function parsePlist(text: string, options: PlistOptions = {}): PlistResul
     const value = parseValue(sel);
     skipWs();
     while (S.charCodeAt(P + 1) === 33 && skipComment());
-    if (!S.startsWith('</plist>', P)) {
-      if (P >= LEN) cut('<plist>');
-      fail('expected </plist> after the root value');
-    }
+    if (!S.startsWith('</plist>', P)) badClose(P, '</plist>', P);
     P += 8;
     skipWs();
     while (S.charCodeAt(P + 1) === 33 && skipComment());
@@ -205,6 +208,7 @@ function prolog(): void {
       P = e + 1;
     } else if (S.startsWith('<plist', P)) {
       const c = S.charCodeAt(P + 6);
+      if (P + 6 >= LEN) cut('<plist> tag');
       if (c !== C_GT && c !== 32 && c !== 10 && c !== 13 && c !== 9) fail('expected <plist>');
       const e = S.indexOf('>', P);
       if (e < 0) cut('<plist> tag');
@@ -213,6 +217,8 @@ function prolog(): void {
       skipWs();
       return;
     } else {
+      const rest = S.slice(P, P + 9);
+      if (P + 9 > LEN && ['<!DOCTYPE', '<plist', '<!--', '<?'].some((t) => t.startsWith(rest))) cut('prolog');
       fail('expected <plist>');
     }
   }
@@ -337,10 +343,7 @@ function parseInteger(from: number): number {
     if (Number.isNaN(v)) fail(`bad <integer> ${JSON.stringify(raw.slice(0, 40))}`, from);
     return v;
   }
-  if (!S.startsWith('</integer>', i)) {
-    if (i >= LEN) cut('integer', from);
-    fail('expected </integer>', i);
-  }
+  if (!S.startsWith('</integer>', i)) badClose(i, '</integer>', from);
   P = i + 10;
   if (nd > 15) n = Number(S.slice(d0, i)); // exact rounding for long digit strings
   return neg ? -n : n;
@@ -552,7 +555,10 @@ function skipValue(): void {
   }
   const lt = S.indexOf('<', gt);
   if (lt < 0) cut('element', p);
-  if (S.charCodeAt(lt + 1) !== C_SLASH) fail('unexpected child element', lt);
+  if (S.charCodeAt(lt + 1) !== C_SLASH) {
+    if (lt + 1 >= LEN) cut('element', p);
+    fail('unexpected child element', lt);
+  }
   const e = S.indexOf('>', lt);
   if (e < 0) cut('close tag', lt);
   P = e + 1;
