@@ -95,7 +95,8 @@ function parseJson(text: string): SmcDumpResult {
       o.type.length === 4 &&
       Array.isArray(o.bytes) &&
       o.bytes.length <= MAX_BYTES &&
-      o.bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255);
+      o.bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) &&
+      (o.size === undefined || (Number.isInteger(o.size) && o.size >= 0));
     if (!ok) {
       out.errors.push(parseError('smc', 'invalid_value', `SMC JSON dump: entry ${i} is not {key, type, size, bytes}`));
       return;
@@ -104,7 +105,7 @@ function parseJson(text: string): SmcDumpResult {
     out.keys.push({
       key: o.key as string,
       type: o.type as string,
-      size: typeof o.size === 'number' ? o.size : bytes.length,
+      size: o.size ?? bytes.length,
       bytes,
       line: i + 1,
     });

@@ -58,4 +58,5 @@ t.test('parser: a bad line is an error and its neighbours are kept', async (t) =
   t.same(parseSmcDump('').errors.map((e) => e.kind), ['empty']);
   t.same(parseSmcDump(`  Xbig  [hex_]  (bytes${' 00'.repeat(33)})`).errors.map((e) => e.kind), ['invalid_value']);
   t.same(parseSmcDump('{"keys": 3}').errors.map((e) => e.kind), ['missing_field']);
+  t.same(parseSmcDump('[{"key":"TCMb","type":"flt ","size":2.5,"bytes":[0,0,32,66]}]').errors.map((e) => e.kind), ['invalid_value'], 'size must be a whole number');
 });
