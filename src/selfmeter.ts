@@ -6,9 +6,10 @@
  *
  * Children are read without a subprocess on Linux (/proc/<pid>/stat for utime/stime, in clock
  * ticks; /proc/<pid>/status `VmRSS` for RSS, in kB, which needs no page-size assumption) and with
- * one `ps -o pid=,rss=,utime=,time= -p <pids>` call per window on macOS (`time` is user+system,
- * so system = time − utime; the `utime` keyword is from the macOS ps(1) man page — UNVERIFIED on a
- * node). Per-kind CPU time stays monotonic across child restarts: when a pid disappears, its last
+ * one `ps -A -o pid=,ppid=,rss=,utime=,time=` call per window on macOS, summing each child's
+ * descendants too (powermetrics behind `sudo -n` is a grandchild). `time` is user+system, so
+ * system = time − utime; the `utime` keyword is from the macOS ps(1) man page, and that ps shows
+ * root-owned processes' times to a non-root agent — both UNVERIFIED on a node. Per-kind CPU time stays monotonic across child restarts: when a pid disappears, its last
  * reading is folded into the kind's total.
  */
 import { readFileSync } from 'node:fs';
@@ -69,18 +70,53 @@ export function parsePsTime(s: string): number | undefined {
   return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(mi) * 60 + Number(se);
 }
 
-/** Parse `ps -o pid=,rss=,utime=,time=` lines (rss in KiB). Lines that do not fit are skipped. */
-export function parsePsOutput(text: string): Map<number, ProcReading> {
-  const out = new Map<number, ProcReading>();
+/** Parse `ps -A -o pid=,ppid=,rss=,utime=,time=` lines (rss in KiB). Lines that do not fit are skipped. */
+export function parsePsOutput(text: string): Map<number, ProcReading & { ppid: number }> {
+  const out = new Map<number, ProcReading & { ppid: number }>();
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f.length < 4) continue;
+    if (f.length < 5) continue;
     const pid = Number(f[0]);
-    const rssK = Number(f[1]);
-    const user = parsePsTime(f[2]!);
-    const total = parsePsTime(f[3]!);
-    if (!Number.isInteger(pid) || !Number.isFinite(rssK) || user === undefined || total === undefined) continue;
-    out.set(pid, { userS: user, systemS: Math.max(0, total - user), rssBytes: rssK * 1024 });
+    const ppid = Number(f[1]);
+    const rssK = Number(f[2]);
+    const user = parsePsTime(f[3]!);
+    const total = parsePsTime(f[4]!);
+    if (!Number.isInteger(pid) || !Number.isInteger(ppid) || !Number.isFinite(rssK) || user === undefined || total === undefined)
+      continue;
+    out.set(pid, { ppid, userS: user, systemS: Math.max(0, total - user), rssBytes: rssK * 1024 });
+  }
+  return out;
+}
+
+/**
+ * Each root pid with all its descendants summed: powermetrics started through `sudo -n` is a
+ * grandchild of the agent, and its CPU is what counts.
+ */
+export function sumTrees(table: Map<number, ProcReading & { ppid: number }>, roots: number[]): Map<number, ProcReading> {
+  const kids = new Map<number, number[]>();
+  for (const [pid, r] of table) {
+    const k = kids.get(r.ppid);
+    if (k) k.push(pid);
+    else kids.set(r.ppid, [pid]);
+  }
+  const out = new Map<number, ProcReading>();
+  for (const root of roots) {
+    if (!table.has(root)) continue;
+    const sum: ProcReading = { userS: 0, systemS: 0, rssBytes: 0 };
+    const seen = new Set<number>();
+    const stack = [root];
+    while (stack.length) {
+      const pid = stack.pop()!;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const r = table.get(pid);
+      if (!r) continue;
+      sum.userS += r.userS;
+      sum.systemS += r.systemS;
+      sum.rssBytes += r.rssBytes;
+      stack.push(...(kids.get(pid) ?? []));
+    }
+    out.set(root, sum);
   }
   return out;
 }
@@ -103,11 +139,8 @@ export function readChildrenLinux(pids: number[]): Promise<Map<number, ProcReadi
 
 export async function readChildrenPs(pids: number[]): Promise<Map<number, ProcReading>> {
   if (pids.length === 0) return new Map();
-  const r = await execa('ps', ['-o', 'pid=,rss=,utime=,time=', '-p', pids.join(',')], {
-    reject: false,
-    timeout: 2000,
-  });
-  return parsePsOutput(String(r.stdout ?? ''));
+  const r = await execa('ps', ['-A', '-o', 'pid=,ppid=,rss=,utime=,time='], { reject: false, timeout: 2000 });
+  return sumTrees(parsePsOutput(String(r.stdout ?? '')), pids);
 }
 
 export function defaultChildReader(platform: NodeJS.Platform = process.platform): ChildReader {
