@@ -1,0 +1,121 @@
+/**
+ * The per-node series budget: fewer than 400 series on the agent's /metrics for every bundled
+ * capture (the largest, by series, is the M2 Ultra folder with the M1 Ultra SMC dump: 281
+ * plausible temperature keys), and for an M3 Ultra-size topology with every bounded attribute at its
+ * worst: 32 CPUs in 6 clusters on 2 dies, ~100 sensors (and a 281-key SMC), every parse-error
+ * kind and drop reason on every source, every child kind metered.
+ */
+import t from 'tap';
+import { createAgent } from '../../src/agent.ts';
+import { CATALOG, MAX_TEMPERATURE_SERIES, type SelfStats } from '../../src/catalog/catalog.ts';
+import { ConfigSchema } from '../../src/config.ts';
+import { memoryLogger } from '../../src/log.ts';
+import {
+  PARSE_ERROR_KINDS,
+  SOURCE_NAMES,
+  type ClusterSample,
+  type CpuSample,
+  type ParseError,
+  type PowermetricsSample,
+  type Sample,
+  type SmcSample,
+} from '../../src/samples.ts';
+import { captureSources, readCapture, replayFolders, type Capture } from './capture.ts';
+
+const BOUND = 400;
+const DROP_REASONS = ['above_ceiling', 'negative', 'beyond_dvfs', 'implausible_temperature', 'undecodable', 'unknown_over_limit', 'stale'];
+
+/** Series on /metrics, target_info excluded. */
+async function seriesCount(capture: Capture, self?: (s: SelfStats) => void): Promise<{ total: number; byName: Map<string, number> }> {
+  const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { port: 0 } } });
+  const agent = createAgent(config, { log: memoryLogger('warn'), sources: captureSources(capture) });
+  await agent.start();
+  self?.(agent.self);
+  const text = await agent.prometheus!.text();
+  await agent.stop();
+  const byName = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith('target_info')) continue;
+    const name = line.slice(0, line.search(/[{ ]/));
+    byName.set(name, (byName.get(name) ?? 0) + 1);
+  }
+  return { total: [...byName.values()].reduce((a, b) => a + b, 0), byName };
+}
+
+/** Every bounded self-stat at its largest. */
+function worstSelf(self: SelfStats): void {
+  for (const s of SOURCE_NAMES) {
+    self.restarts[s] = 1;
+    self.sourceUp[s] = true;
+    self.samples[s] ??= 1;
+    self.parseErrors[s] = Object.fromEntries(PARSE_ERROR_KINDS.map((k) => [k, 1]));
+    self.dropped[s] = Object.fromEntries(DROP_REASONS.map((r) => [r, 1]));
+  }
+  for (const p of ['agent', 'powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc']) self.processes[p] = { userS: 1, systemS: 1, rssBytes: 1 };
+  self.budgetLevel = 1;
+}
+
+for (const dir of replayFolders()) {
+  t.test(`fewer than ${BOUND} series for the bundled capture ${dir.split('/').pop()}`, async (t) => {
+    const { total, byName } = await seriesCount(readCapture(dir), worstSelf);
+    t.ok(total < BOUND, `${total} series`);
+    t.ok((byName.get('hw_temperature_celsius') ?? 0) <= MAX_TEMPERATURE_SERIES);
+    t.ok(total > 100, 'a real exposition was counted');
+  });
+}
+
+t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
+  // Synthetic topology (not a capture): M3 Ultra = 2 dies × (E0 with 4 CPUs, P0 and P1 with 6 CPUs each).
+  const clusters: ClusterSample[] = [];
+  const cpus: CpuSample[] = [];
+  let cpu = 0;
+  for (const die of [0, 1])
+    for (const [kind, index, n] of [['E', 0, 4], ['P', 0, 6], ['P', 1, 6]] as const) {
+      const name = `${kind}${index + die * 2}-Cluster`;
+      const ids = Array.from({ length: n }, () => cpu++);
+      clusters.push({ name, kind, index, die, freqHz: 2e9, activeRatio: 0.3, activeFrom: 'cpus', cpus: ids });
+      for (const id of ids) cpus.push({ cpu: id, cluster: name, kind, die, freqHz: 2e9, activeRatio: 0.3, idleRatio: 0.7 });
+    }
+  t.equal(cpus.length, 32);
+  t.equal(clusters.length, 6);
+  const rail = { powerW: 1, energyJ: 1 };
+  const pm: PowermetricsSample = {
+    type: 'powermetrics', elapsedS: 1, dies: 2, clusters, cpus, cpu: rail, gpu: rail, ane: rail, combined: rail,
+    gpuFreqHz: 1e9, gpuActiveRatio: 0.5, thermalPressure: { level: 'nominal', raw: 'Nominal' },
+  };
+  const groups = ['cpu_die', 'cpu_p', 'cpu_e', 'gpu', 'soc', 'memory', 'ambient', 'storage', 'other'];
+  const sensors = (n: number): SmcSample => ({
+    type: 'smc',
+    temperatures: Array.from({ length: n }, (_, i) => ({ id: `T${i}`, name: `sensor ${i}`, group: groups[i % groups.length]!, die: i % 2, celsius: 40 })),
+    fans: [0, 1].map((index) => ({ index, rpm: 1200, minRpm: 1000, maxRpm: 3000, targetRpm: 1200 })),
+    systemPowerW: 100,
+    intervalS: 5,
+    dropped: {},
+  });
+  // the other sources from the largest bundled capture (real vm_stat, sysctl, and iostat with every disk)
+  const real = readCapture(replayFolders().find((d) => d.endsWith('m2-ultra'))!);
+  for (const n of [100, 281]) {
+    const capture: Capture = { ...real, powermetrics: [pm as Sample | ParseError], smc: [sensors(n)] };
+    const { total, byName } = await seriesCount(capture, worstSelf);
+    t.ok(total < BOUND, `${n} sensors: ${total} series`);
+    t.equal(byName.get('system_cpu_frequency_hertz'), 32);
+    t.equal(byName.get('macos_cpu_cluster_frequency_hertz'), 6);
+    t.equal(byName.get('hw_temperature_celsius'), Math.min(n, MAX_TEMPERATURE_SERIES));
+    t.equal(byName.get('macos_temperature_max_celsius'), groups.length * 2, 'one group maximum per group and die');
+  }
+});
+
+t.test('every attribute a catalog metric emits is declared, so the sets stay bounded', async (t) => {
+  const capture = readCapture(replayFolders().find((d) => d.endsWith('m2-ultra'))!);
+  const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { enabled: false } } });
+  const agent = createAgent(config, { log: memoryLogger('warn'), sources: captureSources(capture) });
+  await agent.start();
+  worstSelf(agent.self);
+  const state = agent.store.state();
+  for (const m of CATALOG) {
+    const pts = 'observe' in m ? [...m.observe(state)] : [...agent.store.totals(m.name)];
+    for (const p of pts)
+      t.ok(Object.keys(p.attributes).every((k) => (m.attributes as readonly string[]).includes(k)), `${m.name}: ${Object.keys(p.attributes).join(',')}`);
+  }
+  await agent.stop();
+});
