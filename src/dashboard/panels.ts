@@ -18,6 +18,11 @@ const by = (...labels: string[]): string => `by (${[N, ...labels].join(', ')})`;
 /** kWh over the last day from a joules counter; increase() copes with agent restarts (counter resets). */
 const kwhPerDay = (s: string): string => `increase(${s}[1d]) / 3.6e6`;
 
+const PSTR_CAVEAT =
+  'System power and energy need the SMC `PSTR` key: empty for a node whose SMC lacks it (the bundled M2 Ultra replay\'s SMC dump has temperatures only).';
+const PRESSURE_CAVEAT =
+  'Memory pressure needs `kern.memorystatus_vm_pressure_level`, which no bundled real capture contains.';
+
 const budget = defaultConfig().budget;
 /** The agent's default budget (src/config.ts): CPU as a fraction of one core, memory in bytes. */
 const CPU_BUDGET = budget.cpuPercent / 100;
@@ -48,6 +53,7 @@ export const ROWS: readonly RowSpec[] = [
         title: 'Fleet at a glance',
         question:
           'Which node is hot, throttled, short of memory or drawing the most power, and is every agent up and within its budget?',
+        caveat: `${PSTR_CAVEAT} ${PRESSURE_CAVEAT}`,
         kind: 'table',
         unit: 'short',
         instant: true,
@@ -119,6 +125,7 @@ export const ROWS: readonly RowSpec[] = [
       {
         title: 'System power per node',
         question: 'Which node draws the most power at the wall side of the SoC (SMC system power), and since when?',
+        caveat: PSTR_CAVEAT,
         kind: 'timeseries',
         unit: 'watt',
         width: 12,
@@ -145,6 +152,7 @@ export const ROWS: readonly RowSpec[] = [
       {
         title: 'Energy per node, last 24 h',
         question: 'Which node used the most energy over the last day (kWh), for cost and capacity planning?',
+        caveat: PSTR_CAVEAT,
         kind: 'bargauge',
         unit: 'kwatth',
         instant: true,
@@ -163,6 +171,7 @@ export const ROWS: readonly RowSpec[] = [
       {
         title: 'Memory pressure per node',
         question: 'Which node is short of memory (kernel memory pressure warn or critical), and when?',
+        caveat: PRESSURE_CAVEAT,
         kind: 'state-timeline',
         unit: 'short',
         mapping: 'memory',
@@ -179,6 +188,7 @@ export const ROWS: readonly RowSpec[] = [
       {
         title: 'Power by component',
         question: 'How is the node\'s power split between CPU, GPU and ANE, and how does the SoC compare with the whole system?',
+        caveat: `System: ${PSTR_CAVEAT} ANE: zero or absent where powermetrics ran without the ane_power sampler.`,
         kind: 'timeseries',
         unit: 'watt',
         width: 16,
@@ -373,6 +383,7 @@ export const ROWS: readonly RowSpec[] = [
       {
         title: 'Memory pressure',
         question: 'Is the kernel reporting memory pressure on this node?',
+        caveat: PRESSURE_CAVEAT,
         kind: 'state-timeline',
         unit: 'short',
         mapping: 'memory',
