@@ -4,7 +4,8 @@
  * every result to the sink, and supervise the child.
  *
  * Supervision (docs/child-processes.md):
- * - A child that exits, or hangs (no stdout for `hangIntervals` × interval), is killed and restarted
+ * - A child that exits, or hangs (no stdout for `hangIntervals` × interval; the first output of a run
+ *   may take `startupGraceMs` longer), is killed and restarted
  *   after a full-jitter exponential backoff: delay = random() × min(capMs, baseMs × 2^attempt), never
  *   below minDelayMs. A child that produced samples and ran for `healthyMs` resets the attempt count.
  * - Every restart increments `restarts` (read it from the returned object; `onRestart` is also called)
@@ -43,6 +44,8 @@ export interface ChildTiming {
   graceMs: number;
   /** No stdout for this many intervals = hung. */
   hangIntervals: number;
+  /** Extra time allowed before the first output of a run (process start, sudo). */
+  startupGraceMs: number;
   /** How often an unavailable command is tried again. */
   unavailableRetryMs: number;
   /** Random source in [0, 1) for the jitter (injectable for tests). */
@@ -56,6 +59,7 @@ export const DEFAULT_CHILD_TIMING: ChildTiming = {
   healthyMs: 60_000,
   graceMs: 2000,
   hangIntervals: 3,
+  startupGraceMs: 2000,
   unavailableRetryMs: 60_000,
   random: Math.random,
 };
@@ -227,12 +231,20 @@ export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>)
     };
     current = run;
     const hangMs = timing.hangIntervals * intervalMs;
-    run.hangTimer = setTimeout(() => {
+    const onHang = () => {
       log.warn('child hung: no output, killing it', { silentMs: hangMs });
       kill(run, 'hang');
-    }, hangMs);
+    };
+    let sawOutput = false;
+    run.hangTimer = setTimeout(onHang, hangMs + timing.startupGraceMs);
     proc.stdout?.on('data', (chunk: Buffer) => {
-      run.hangTimer?.refresh();
+      if (sawOutput) run.hangTimer?.refresh();
+      else {
+        // From the first output on, the window is exactly hangIntervals × interval.
+        sawOutput = true;
+        clearTimeout(run.hangTimer);
+        run.hangTimer = setTimeout(onHang, hangMs);
+      }
       if (run.killReason) return;
       deliver(run, parser.push(chunk));
     });

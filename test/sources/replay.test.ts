@@ -75,7 +75,7 @@ t.test('m2-ultra replay: every source yields real values', async (t) => {
     logger: memoryLogger(),
   });
   t.same(sources.map((s) => s.name).sort(), [...SOURCE_NAMES].sort());
-  const { got, errors } = await collect(sources, 600);
+  const { got, errors } = await collect(sources, 1500);
   t.same(errors, [], 'no parse errors');
   const pm = got.powermetrics?.[0];
   if (pm?.type !== 'powermetrics') throw new Error('no powermetrics sample');
@@ -129,7 +129,7 @@ t.test('m1-pro replay: the 29-sample stream and the other sources', async (t) =>
     powermetrics: { samplers: [], sudo: false },
     logger: memoryLogger(),
   });
-  const { got, errors, states } = await collect(sources, 700);
+  const { got, errors, states } = await collect(sources, 1500);
   t.same(errors, []);
   t.equal(got.powermetrics?.length, 29, 'one pass, 29 documents');
   t.ok(states.some(([n, s]) => n === 'powermetrics' && s === 'stopped'), 'stream replay ends without loop');
@@ -163,7 +163,7 @@ t.test('loop: the stream starts again from the top', async (t) => {
     powermetrics: { samplers: [], sudo: false },
     logger: memoryLogger(),
   });
-  const { got, states } = await collect(sources, 500);
+  const { got, states } = await collect(sources, 1000);
   t.ok(got.powermetrics!.length >= 5, `single document repeated (${got.powermetrics!.length})`);
   const io = got.iostat!.filter((s) => s.type === 'iostat');
   t.ok(io.length > 5, 'iostat rows continue past the end of the file');
