@@ -4,7 +4,7 @@
  * it wrote goes through `run --replay` and `sample --replay`: a capture from a real Mac becomes a
  * fixture with one command.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,7 @@ function dumpAddon(file: string): () => SmcAddonLoad {
   });
 }
 
-async function dumpFromFixtures(t: Tap.Test, uid: number) {
+async function dumpFromFixtures(t: Test, uid: number) {
   const n = fakeNode({ uid });
   t.teardown(n.cleanup);
   n.ctx.now = () => new Date(); // real time: the manifest records how long the streams ran
