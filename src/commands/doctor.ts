@@ -1,0 +1,246 @@
+/**
+ * `silicon-agent doctor [--config FILE]`: check this node the way the agent will use it, print a
+ * PASS/FAIL/WARN table, exit 1 on any FAIL (WARN: could not tell, never fails the run).
+ *
+ * Checks: macOS; the configuration is valid; powermetrics runs with the configured privilege (as
+ * root directly, or through `sudo -n` with the exact command line — and, when doctor runs as root
+ * for an unprivileged install, that the sudoers rule lets the agent user run that line); the SMC
+ * addon loads and opens AppleSMC; iostat and vm_stat run and parse; the OTLP endpoint answers HTTP;
+ * the Prometheus port is served by the running agent or free for it; the clock agrees with the OTLP
+ * endpoint's `Date` header. Every check is a function of injectable dependencies (tests use fakes).
+ */
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { ConfigError, loadConfig, otlpMetricsUrl, type Config } from '../config.ts';
+import { PATHS } from '../launchd/job.ts';
+import { jobState } from '../launchd/launchctl.ts';
+import { readRecord, type InstallRecord } from '../launchd/record.ts';
+import { parseVmStat } from '../parsers/vm_stat.ts';
+import { loadSmcAddon, type SmcAddonLoad } from '../smc/addon.ts';
+import { binary } from '../sources/binaries.ts';
+import { powermetricsCommandLine } from '../sources/powermetrics.ts';
+import { defaultContext, type CommandContext } from '../system/context.ts';
+import { onDisk } from '../system/host.ts';
+import { describeFailure, showCommand } from '../system/runner.ts';
+
+export type CheckStatus = 'PASS' | 'FAIL' | 'WARN';
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export interface DoctorDeps {
+  loadSmcAddon?: () => SmcAddonLoad;
+  fetch?: typeof fetch;
+  /** Largest tolerated clock difference with the OTLP endpoint (default 5 s). */
+  maxSkewMs?: number;
+}
+
+const pass = (name: string, detail: string): CheckResult => ({ name, status: 'PASS', detail });
+const fail = (name: string, detail: string): CheckResult => ({ name, status: 'FAIL', detail });
+const warn = (name: string, detail: string): CheckResult => ({ name, status: 'WARN', detail });
+
+/** Start a stream and resolve with its output once `done(out)` holds, or at the timeout; always kills it. */
+async function firstOutput(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, done: (out: string) => boolean) {
+  const child = execa(file, args, { reject: false, env, extendEnv: false, stdin: 'ignore', forceKillAfterDelay: 3000 });
+  let out = '';
+  let err = '';
+  let ok = false;
+  const finished = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString('latin1');
+      if (done(out)) {
+        ok = true;
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (b: Buffer) => void (err += b.toString()));
+    void child.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await finished;
+  child.kill('SIGTERM');
+  const r = await child;
+  return { ok, out, err, exitCode: r.exitCode, notFound: r.exitCode === undefined && /ENOENT/.test(String(r.code ?? r.message)) };
+}
+
+export async function checkPowermetrics(ctx: CommandContext, config: Config, record: InstallRecord | undefined): Promise<CheckResult[]> {
+  const name = 'powermetrics';
+  const pm = config.sources.powermetrics;
+  const env = ctx.env;
+  const root = ctx.host.uid === 0;
+  const results: CheckResult[] = [];
+  const lineFor = (sudo: boolean) =>
+    powermetricsCommandLine({ intervalMs: pm.intervalMs, samplers: pm.samplers, sudo, command: binary('powermetrics', undefined, env), sudoCommand: binary('sudo', undefined, env) });
+  if (!pm.enabled) return [warn(name, 'disabled in the configuration')];
+  if (pm.sudo) {
+    // The rule must cover the configured line for the agent's user.
+    const plain = lineFor(false);
+    const sudoFile = binary('sudo', undefined, env);
+    const listArgs = root && record?.privilege === 'user' ? ['-n', '-l', '-U', record.user, ...plain] : ['-n', '-l', ...plain];
+    const l = await ctx.runner.run(sudoFile, listArgs);
+    const who = root && record?.privilege === 'user' ? record.user : 'this user';
+    results.push(
+      l.exitCode === 0
+        ? pass('sudoers rule', `${who} may run \`${showCommand(plain[0]!, plain.slice(1))}\` without a password`)
+        : fail('sudoers rule', `${who} may not run the configured powermetrics line through sudo -n (re-run \`sudo silicon-agent install\` after changing sources.powermetrics): ${describeFailure(sudoFile, listArgs, l)}`),
+    );
+  } else if (!root) {
+    return [fail(name, 'the agent runs powermetrics as root (sources.powermetrics.sudo is false), but doctor is not root: run `sudo silicon-agent doctor`')];
+  }
+  const line = lineFor(pm.sudo && !root);
+  const timeout = pm.intervalMs + 5000;
+  const r = await firstOutput(line[0]!, line.slice(1), env, timeout, (out) => out.includes('</plist>'));
+  const cmd = showCommand(line[0]!, line.slice(1));
+  if (r.ok) results.push(pass(name, `\`${cmd}\` produced a plist document`));
+  else if (r.notFound) results.push(fail(name, `${line[0]} not found`));
+  else results.push(fail(name, `\`${cmd}\` gave no plist document within ${timeout / 1000} s${r.err.trim() ? `: ${r.err.trim().split('\n')[0]}` : r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}`));
+  return results;
+}
+
+export function checkSmc(load: () => SmcAddonLoad): CheckResult {
+  const l = load();
+  if (!l.addon) return fail('SMC addon', `not loaded: ${l.error}`);
+  if (!l.addon.hasIOKit || !l.addon.readKeys) return fail('SMC addon', 'loaded, but built without IOKit (not a macOS build): temperatures and fans are unavailable');
+  const r = l.addon.readKeys(['#KEY']);
+  if (!r.opened) return fail('SMC addon', `loaded, but AppleSMC did not open: ${r.errors[0]?.message ?? 'unknown error'}`);
+  return pass('SMC addon', 'loaded; AppleSMC opened');
+}
+
+export async function checkIostat(ctx: CommandContext): Promise<CheckResult> {
+  const file = binary('iostat', undefined, ctx.env);
+  const args = ['-d', '-w', '1'];
+  const r = await firstOutput(file, args, ctx.env, 5000, (out) => out.split('\n').some((l) => /^\s*[\d.]+\s+[\d.]+\s+[\d.]+/.test(l)));
+  if (r.ok) return pass('iostat', `\`${showCommand(file, args)}\` prints disk rows`);
+  return fail('iostat', r.notFound ? `${file} not found` : `\`${showCommand(file, args)}\` printed no disk row in 5 s${r.err ? `: ${r.err.trim().split('\n')[0]}` : ''}`);
+}
+
+export async function checkVmStat(ctx: CommandContext): Promise<CheckResult> {
+  const file = binary('vm_stat', undefined, ctx.env);
+  const r = await ctx.runner.run(file, [], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) return fail('vm_stat', describeFailure(file, [], r));
+  const results = parseVmStat(r.stdout);
+  const sample = results.find((x) => x.type === 'vm_stat');
+  const error = results.find((x) => x.type === 'error');
+  if (!sample) return fail('vm_stat', `output did not parse${error && error.type === 'error' ? `: ${error.kind}: ${error.message}` : ''}`);
+  return pass('vm_stat', `page size ${sample.pageSizeBytes} B, ${Object.keys(sample.counters).length} counters`);
+}
+
+export async function checkOtlp(config: Config, f: typeof fetch, now: () => Date, maxSkewMs: number): Promise<CheckResult[]> {
+  const o = config.exporters.otlp;
+  if (!o.enabled) return [warn('OTLP endpoint', 'OTLP export is disabled'), warn('clock', 'not checked (no OTLP endpoint to compare with)')];
+  const url = otlpMetricsUrl(config);
+  const started = now().getTime();
+  let res: Response;
+  try {
+    res = await f(url, {
+      method: 'POST',
+      headers: { 'content-type': o.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf', ...o.headers },
+      body: o.protocol === 'http/json' ? '{}' : new Uint8Array(0),
+      signal: AbortSignal.timeout(Math.min(o.timeoutMs, 10_000)),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return [fail('OTLP endpoint', `${url} did not answer: ${cause?.code ?? cause?.message ?? (err as Error).message}`), warn('clock', 'not checked (the OTLP endpoint did not answer)')];
+  }
+  const ended = now().getTime();
+  await res.arrayBuffer().catch(() => undefined);
+  const endpoint = res.status < 500
+    ? pass('OTLP endpoint', `${url} answered HTTP ${res.status}${res.status >= 400 ? ' (reachable; an empty request may be refused)' : ''}`)
+    : fail('OTLP endpoint', `${url} answered HTTP ${res.status}`);
+  const date = res.headers.get('date');
+  const serverMs = date ? Date.parse(date) : NaN;
+  if (!Number.isFinite(serverMs)) return [endpoint, warn('clock', 'the OTLP endpoint sent no Date header to compare with')];
+  // Date has whole seconds: allow the request time plus one second of truncation.
+  const mid = (started + ended) / 2;
+  const skew = mid - serverMs;
+  const slack = (ended - started) / 2 + 1000;
+  const off = Math.abs(skew) > slack ? Math.abs(skew) - slack : 0;
+  const clock = off <= maxSkewMs
+    ? pass('clock', `within ${Math.ceil((off + slack) / 1000)} s of the OTLP endpoint's clock`)
+    : fail('clock', `${(skew / 1000).toFixed(0)} s ${skew > 0 ? 'ahead of' : 'behind'} the OTLP endpoint's clock: check time sync (System Settings → Date & Time, or \`sudo sntp -sS time.apple.com\`)`);
+  return [endpoint, clock];
+}
+
+function canListen(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.listen(port, host, () => s.close(() => resolve(undefined)));
+  });
+}
+
+export async function checkPrometheus(config: Config, agentRunning: boolean, f: typeof fetch): Promise<CheckResult> {
+  const p = config.exporters.prometheus;
+  if (!p.enabled) return warn('Prometheus port', 'the Prometheus endpoint is disabled');
+  const where = `${p.host}:${p.port}`;
+  if (agentRunning) {
+    try {
+      const r = await f(`http://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}${p.path}`, { signal: AbortSignal.timeout(5000) });
+      const body = await r.text();
+      return r.ok && body.includes('silicon_agent_')
+        ? pass('Prometheus port', `the agent serves ${where}${p.path}`)
+        : fail('Prometheus port', `${where}${p.path} answered HTTP ${r.status} without the agent's metrics (another program on the port?)`);
+    } catch (err) {
+      return fail('Prometheus port', `the agent is running but ${where}${p.path} did not answer: ${(err as Error).message}`);
+    }
+  }
+  const why = await canListen(p.host, p.port);
+  return why === undefined ? pass('Prometheus port', `${where} is free for the agent`) : fail('Prometheus port', `cannot listen on ${where}: ${why} (in use by another program?)`);
+}
+
+export async function runChecks(ctx: CommandContext, configFile: string | undefined, deps: DoctorDeps = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  results.push(ctx.host.platform === 'darwin' ? pass('macOS', 'running on macOS') : fail('macOS', `this is ${ctx.host.platform}: the live sources exist only on macOS (replays work anywhere)`));
+  let config: Config | undefined;
+  try {
+    const installed = onDisk(ctx.host, PATHS.configFile);
+    const file = configFile ?? (existsSync(installed) ? installed : undefined);
+    config = loadConfig({ ...(file !== undefined ? { file } : {}), env: ctx.env }).config;
+    results.push(pass('config', file ? `${file} is valid` : 'no config file: built-in defaults and environment are valid'));
+  } catch (err) {
+    results.push(fail('config', err instanceof ConfigError ? err.message : (err as Error).message));
+  }
+  if (!config) return results;
+  const record = readRecord(onDisk(ctx.host, PATHS.installRecord));
+  results.push(...(await checkPowermetrics(ctx, config, record)));
+  results.push(config.sources.smc.enabled ? checkSmc(deps.loadSmcAddon ?? (() => loadSmcAddon())) : warn('SMC addon', 'the SMC source is disabled'));
+  results.push(config.sources.iostat.enabled ? await checkIostat(ctx) : warn('iostat', 'disabled'));
+  results.push(config.sources.vm_stat.enabled ? await checkVmStat(ctx) : warn('vm_stat', 'disabled'));
+  const f = deps.fetch ?? fetch;
+  results.push(...(await checkOtlp(config, f, ctx.now, deps.maxSkewMs ?? 5000)));
+  const job = await jobState({ runner: ctx.runner, env: ctx.env });
+  results.push(await checkPrometheus(config, job.loaded && job.state === 'running', f));
+  return results;
+}
+
+export function formatTable(results: CheckResult[]): string[] {
+  const w = Math.max(5, ...results.map((r) => r.name.length));
+  return [`${'check'.padEnd(w)}  result  detail`, ...results.map((r) => `${r.name.padEnd(w)}  ${r.status.padEnd(6)}  ${r.detail}`)];
+}
+
+export async function doctor(argv: string[], ctx: CommandContext, deps: DoctorDeps = {}): Promise<number> {
+  let config: string | undefined;
+  try {
+    config = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' } } }).values.config;
+  } catch (err) {
+    ctx.err(`${(err as Error).message}\nusage: silicon-agent doctor [--config FILE]`);
+    return 64;
+  }
+  const results = await runChecks(ctx, config, deps);
+  for (const l of formatTable(results)) ctx.out(l);
+  const failed = results.filter((r) => r.status === 'FAIL').length;
+  ctx.out(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  return doctor(argv, defaultContext());
+}
