@@ -146,7 +146,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
   async function startExporters(config: Config): Promise<void> {
     const readers: IMetricReader[] = [];
     if (config.exporters.otlp.enabled) {
-      agent.otlp = createOtlpReader(config, self, log);
+      agent.otlp = await createOtlpReader(config, self, log);
       readers.push(agent.otlp.reader);
       log.info('OTLP push enabled', {
         url: safeUrl(agent.otlp.url),
@@ -181,14 +181,16 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
   }
 
   async function stopExporters(): Promise<void> {
-    unregister?.();
-    unregister = undefined;
     const p = provider;
     provider = undefined;
     if (p) {
-      // shutdown() makes the periodic reader export one last time (the final flush).
+      // shutdown() makes the periodic reader export one last time (the final flush). The catalog's
+      // callbacks must still be registered then: with them removed first, the collection is empty
+      // and the SDK skips the export entirely (robustness/issue 5: test/robustness/signals.test.ts).
       await withTimeout(p.shutdown().catch((err: unknown) => log.warn('exporter shutdown failed', { error: err as Error })), stopTimeoutMs);
     }
+    unregister?.();
+    unregister = undefined;
     await agent.prometheus?.close();
     agent.prometheus = undefined;
     agent.otlp = undefined;

@@ -8,13 +8,17 @@
  * Exit codes: 0 after a clean stop, 64 bad arguments (EX_USAGE), 66 missing replay folder
  * (EX_NOINPUT), 78 bad configuration (EX_CONFIG), 1 anything else.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAgent, type Agent } from '../agent.ts';
 import { ConfigError, EX_CONFIG, loadConfig, redactedConfig, toSourcesOptions, type Config } from '../config.ts';
 import { buildResource, readHostFacts, type HostFacts } from '../export/resource.ts';
+import { createGovernor } from '../governor.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { createSources, defaultReplayDir, liveSupported, readManifest } from '../sources/index.ts';
+import { createPlausibilityFilter } from '../plausibility.ts';
+// src/sources/index.ts (every source and parser) is imported only once the exporters are up, so
+// /metrics answers quickly after start (the issue asks for 2 s through npx).
 
 export const EX_USAGE = 64;
 export const EX_NOINPUT = 66;
@@ -34,8 +38,9 @@ export interface RunMode {
   replayReason?: 'flag' | 'not-macos';
 }
 
-export function chooseMode(replayFlag: string | undefined, platform: NodeJS.Platform = process.platform): RunMode {
+export async function chooseMode(replayFlag: string | undefined, platform: NodeJS.Platform = process.platform): Promise<RunMode> {
   if (replayFlag !== undefined) return { replayDir: replayFlag, replayReason: 'flag' };
+  const { defaultReplayDir, liveSupported } = await import('../sources/index.ts');
   if (!liveSupported(platform)) return { replayDir: defaultReplayDir(), replayReason: 'not-macos' };
   return {};
 }
@@ -56,14 +61,24 @@ async function factsFor(mode: RunMode): Promise<{ facts: HostFacts; platform?: N
   return replayFacts(mode.replayDir);
 }
 
-/** The replayed Mac's facts from the folder's manifest.json (chip, model, macOS version and build). */
+/**
+ * The replayed Mac's facts from the folder's manifest.json (chip, model, macOS version and build).
+ * Read leniently here (the replay source validates the manifest): a missing or odd field is left out.
+ */
 export function replayFacts(dir: string): { facts: HostFacts; platform?: NodeJS.Platform } {
-  const m = readManifest(dir);
+  let m: { model?: unknown; chip?: unknown; macos?: { productVersion?: unknown; build?: unknown } } = {};
+  try {
+    m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as typeof m;
+  } catch {
+    return { facts: {} };
+  }
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const facts: HostFacts = {};
-  if (m.model) facts.hwModel = m.model;
-  if (m.chip) facts.cpuBrand = m.chip;
-  if (m.macos?.productVersion) facts.osProductVersion = m.macos.productVersion;
-  if (m.macos?.build) facts.osBuild = m.macos.build;
+  const [model, chip, version, build] = [str(m.model), str(m.chip), str(m.macos?.productVersion), str(m.macos?.build)];
+  if (model) facts.hwModel = model;
+  if (chip) facts.cpuBrand = chip;
+  if (version) facts.osProductVersion = version;
+  if (build) facts.osBuild = build;
   // The replayed data describes a Mac even when the agent runs elsewhere.
   return Object.keys(facts).length > 0 ? { facts, platform: 'darwin' } : { facts };
 }
@@ -135,7 +150,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   }
 
   const log = createLogger({ level: config.log.level });
-  const mode = chooseMode(args.replay);
+  const mode = await chooseMode(args.replay);
   if (mode.replayDir !== undefined) {
     if (!existsSync(mode.replayDir) || !statSync(mode.replayDir).isDirectory()) {
       log.error('replay folder not found', { replayDir: mode.replayDir, exitCode: EX_NOINPUT });
@@ -163,8 +178,15 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     agent = createAgent(config, {
       log,
       resource,
-      sources: (c) =>
-        createSources({
+      // Robustness (issue 5): impossible values are dropped and counted before the store
+      // (src/plausibility.ts); the governor meters the agent + children every 10 s and degrades
+      // within budget.cpuPercent / budget.rssMiB (src/governor.ts, docs/budget.md).
+      filters: [createPlausibilityFilter()],
+      plugins: [createGovernor({ log })],
+      // Sources and the final flush share the 5 s shutdown budget (see STOP_DEADLINE_MS).
+      stopTimeoutMs: 2000,
+      sources: async (c) =>
+        (await import('../sources/index.ts')).createSources({
           ...toSourcesOptions(c),
           ...(mode.replayDir !== undefined ? { replayDir: mode.replayDir, speed, loop: !args['no-loop'] } : {}),
           ...(facts.hwModel ? { hwModel: facts.hwModel } : {}),
@@ -180,15 +202,63 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
 
   // The Prometheus server keeps the process alive, but it can be disabled: hold a ref'd timer until stop.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  const offHup = opts.stopSignal ? () => {} : onHangup(() => reloadConfig(agent, log, { ...(args.config !== undefined ? { file: args.config } : {}), env }));
   const sig = await (opts.stopSignal ?? signals());
+  offHup();
   log.info('stopping', { signal: sig });
-  try {
-    await agent.stop();
-  } catch (err) {
-    log.error('error while stopping', { error: err as Error });
-  } finally {
-    clearInterval(keepAlive);
-  }
+  // Stop children, flush a final export and exit 0 within 5 s, whatever hangs (issue 5).
+  const stopped = await Promise.race([
+    agent.stop().then(
+      () => true,
+      (err: unknown) => {
+        log.error('error while stopping', { error: err as Error });
+        return true;
+      },
+    ),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_DEADLINE_MS).unref()),
+  ]);
+  clearInterval(keepAlive);
+  if (!stopped) log.warn('stop did not finish in time; exiting anyway', { deadlineMs: STOP_DEADLINE_MS });
   log.info('stopped');
+  // Anything still holding the event loop (a child that ignores SIGTERM, a socket) must not keep
+  // the process past the deadline: an unref'd timer that only fires if the process is still alive.
+  if (!opts.stopSignal) setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
   return 0;
+}
+
+/** SIGTERM/SIGINT to exit: the stop (children, final export) is bounded by this. */
+export const STOP_DEADLINE_MS = 4500;
+
+/** SIGHUP handler; returns the function that removes it. */
+function onHangup(reload: () => Promise<unknown>): () => void {
+  let busy: Promise<void> = Promise.resolve();
+  const on = () => {
+    busy = busy.then(reload).then(() => undefined);
+  };
+  process.on('SIGHUP', on);
+  return () => process.off('SIGHUP', on);
+}
+
+/**
+ * SIGHUP: read the configuration again (same --config file and environment). A bad new
+ * configuration keeps the running one and logs why; a good one is applied with agent.reload
+ * (sources and exporters rebuilt; totals, stats and the budget level kept).
+ */
+export async function reloadConfig(agent: Agent, log: Logger, load: { file?: string; env?: Record<string, string | undefined> }): Promise<boolean> {
+  let next: Config;
+  try {
+    next = loadConfig(load).config;
+  } catch (err) {
+    const why = err instanceof ConfigError ? { field: err.field, error: err.message } : { error: err as Error };
+    log.error('SIGHUP: new configuration rejected; keeping the current one', why);
+    return false;
+  }
+  try {
+    await agent.reload(next);
+    log.info('SIGHUP: configuration reloaded', { config: redactedConfig(next) });
+    return true;
+  } catch (err) {
+    log.error('SIGHUP: reload failed', { error: err as Error });
+    return false;
+  }
 }

@@ -7,8 +7,6 @@
  * Export outcomes are counted into SelfStats.exports; a failure is logged once per outage (never
  * with header values, and with any credentials in the URL removed) and never crashes the agent.
  */
-import { OTLPMetricExporter as OTLPJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OTLPProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import {
   PeriodicExportingMetricReader,
   type PushMetricExporter,
@@ -91,11 +89,15 @@ export interface OtlpReaderParts {
   url: string;
 }
 
-export function createOtlpReader(config: Config, self: SelfStats, log?: Logger): OtlpReaderParts {
+/** Builds the reader; the exporter package for the chosen protocol is loaded only then (startup time). */
+export async function createOtlpReader(config: Config, self: SelfStats, log?: Logger): Promise<OtlpReaderParts> {
   const o = config.exporters.otlp;
   const url = otlpMetricsUrl(config);
   const options = { url, headers: { ...o.headers }, timeoutMillis: o.timeoutMs };
-  const inner = o.protocol === 'http/json' ? new OTLPJsonExporter(options) : new OTLPProtoExporter(options);
+  const inner: PushMetricExporter =
+    o.protocol === 'http/json'
+      ? new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter(options)
+      : new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter(options);
   const exporter = new CountingExporter(inner, self, log, url);
   const reader = new PeriodicExportingMetricReader({
     exporter,

@@ -18,7 +18,6 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { execa } from 'execa';
 import { parseKeyValueList, type Config } from '../config.ts';
 
 export type ResourceAttributes = Record<string, string | number | boolean>;
@@ -41,6 +40,7 @@ const SYSCTLS: Record<keyof HostFacts, string> = {
 /** Read the host facts with `sysctl -n` (macOS only; elsewhere, or on failure, empty). */
 export async function readHostFacts(platform: NodeJS.Platform = process.platform): Promise<HostFacts> {
   if (platform !== 'darwin') return {};
+  const { execa } = await import('execa');
   const facts: HostFacts = {};
   await Promise.all(
     (Object.entries(SYSCTLS) as [keyof HostFacts, string][]).map(async ([k, name]) => {
