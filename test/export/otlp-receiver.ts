@@ -4,6 +4,7 @@
  * into one normalized shape so both encodings are checked by the same assertions.
  */
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
@@ -113,11 +114,12 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(): Promise<Receiver> {
+/** A receiver on loopback; with `tls` it speaks https. */
+export async function startReceiver(tls?: { key: string; cert: string }): Promise<Receiver> {
   const schema = loadOtlpSchema();
   const requests: NRequest[] = [];
   const waiters: Array<(r: NRequest) => void> = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -141,11 +143,12 @@ export async function startReceiver(): Promise<Receiver> {
       requests.push(n);
       for (const w of waiters.splice(0)) w(n);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     next: () => (requests.length > 0 ? Promise.resolve(requests[0]!) : new Promise((resolve) => waiters.push(resolve))),
     close: () =>

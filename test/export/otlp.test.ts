@@ -165,3 +165,35 @@ t.test('a failing collector is counted, never fatal, and the pull endpoint keeps
   t.notOk(logged.includes('user:pw'), 'URL credentials never logged');
   t.ok(log.lines.some((l) => l.msg === 'OTLP export failed; will retry at the next interval'));
 });
+
+t.test('https with a private CA (OTEL_EXPORTER_OTLP_CERTIFICATE) and an auth header', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'silicon-agent-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const receiver = await startReceiver({ key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') });
+  const prev = process.env.OTEL_EXPORTER_OTLP_CERTIFICATE;
+  process.env.OTEL_EXPORTER_OTLP_CERTIFICATE = cert;
+  t.teardown(() => {
+    if (prev === undefined) delete process.env.OTEL_EXPORTER_OTLP_CERTIFICATE;
+    else process.env.OTEL_EXPORTER_OTLP_CERTIFICATE = prev;
+  });
+  t.match(receiver.url, /^https:/);
+  const config = ConfigSchema.parse({
+    exporters: { otlp: { endpoint: receiver.url, intervalMs: 60_000, headers: { authorization: `Bearer ${SECRET}` } }, prometheus: { enabled: false } },
+  });
+  const log = memoryLogger();
+  const agent = createAgent(config, { log, sources: captureSources(readCapture(M2_ULTRA)) });
+  await agent.start();
+  await agent.flush();
+  const req = await receiver.next();
+  await agent.stop();
+  await receiver.close();
+  t.equal(req.headers.authorization, `Bearer ${SECRET}`);
+  t.ok(req.scopes[0]!.metrics.some((m) => m.name === 'hw.energy'), 'metrics arrived over TLS');
+  t.equal(agent.self.exports.failure, 0);
+  t.notOk(JSON.stringify(log.lines).includes(SECRET));
+});
