@@ -194,8 +194,8 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
   };
   // A stream we stopped is a success if it produced output; a one-shot needs its output (sysctl may exit 1 for a missing name).
   const streamOk = (c: Captured) => c.bytes.length > 0 && (c.stoppedByUs || c.exitCode === 0);
-  put('powermetrics', pmLine, power, streamOk(power) && power.bytes.includes('</plist>'), firstLine(power.stderr) || `exit ${power.exitCode}, no plist document`, pm.intervalMs);
-  put('iostat', ioLine, io, streamOk(io), firstLine(io.stderr) || `exit ${io.exitCode}, no output`, iostatSeconds(config.sources.iostat.intervalMs) * 1000);
+  put('powermetrics', pmLine, power, streamOk(power) && power.bytes.includes('</plist>'), firstLine(power.stderr) || `no plist document (${power.stoppedByUs ? `still silent after ${opts.seconds} s` : `exit ${power.exitCode}`})`, pm.intervalMs);
+  put('iostat', ioLine, io, streamOk(io), firstLine(io.stderr) || `no output (${io.stoppedByUs ? `still silent after ${opts.seconds} s` : `exit ${io.exitCode}`})`, iostatSeconds(config.sources.iostat.intervalMs) * 1000);
   put('vm_stat', vmLine, vm, vm.exitCode === 0 && vm.bytes.length > 0, firstLine(vm.stderr) || `exit ${vm.exitCode}`);
   put('sysctl', scLine, sysctl, sysctl.bytes.length > 0, firstLine(sysctl.stderr) || `exit ${sysctl.exitCode}`);
   put('smc', ['silicon-agent', 'smc', 'dump'], { bytes: Buffer.from(smcText, 'utf8'), startedAt: smcStarted, endedAt: smcEnded }, smcRc === 0 && smcText.length > 0, firstLine(smcErr.replace(/^smc dump: /, '')) || 'no keys');

@@ -143,7 +143,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'partial');
-  const rc = await dump({ seconds: 0.5, out }, n.ctx, { loadSmcAddon: () => ({ error: 'addon not built' }) });
+  const rc = await dump({ seconds: 3, out }, n.ctx, { loadSmcAddon: () => ({ error: 'addon not built' }) }); // long enough for a loaded machine to start the fake
   t.equal(rc, 2);
   const m = readManifest(out);
   t.match(m.sources.powermetrics!.note, /not captured: powermetrics must be invoked as the superuser/);
