@@ -251,11 +251,14 @@ export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>)
     proc.stderr?.on('data', (chunk: Buffer) => {
       onStderr(run, chunk);
     });
-    proc.then(
-      (result) => onExit(run, result),
-      // reject: false makes this unreachable; keep it so nothing can ever be unhandled.
-      (err: unknown) => onExit(run, { failed: true, shortMessage: String(err) } as unknown as Result),
-    ).finally(resolveDone);
+    proc
+      .then(
+        (result) => onExit(run, result),
+        // reject: false makes this unreachable; keep it so nothing can ever be unhandled.
+        (err: unknown) => onExit(run, { failed: true, shortMessage: String(err) } as unknown as Result),
+      )
+      .catch((err: unknown) => log.error('child exit handling failed', { err: err as Error }))
+      .finally(resolveDone);
   };
 
   const describeExit = (result: Result): string => {

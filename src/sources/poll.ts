@@ -159,7 +159,7 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
     timer = undefined;
     if (stopped) return;
     const started = Date.now();
-    inFlight = pollOnce().then((nextMs) => {
+    const after = (nextMs: number): void => {
       inFlight = undefined;
       polls++;
       if (stopped) return;
@@ -174,7 +174,13 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
           intervalMs,
         });
       timer = setTimeout(tick, Math.max(0, nextMs - elapsed));
-    });
+    };
+    inFlight = pollOnce()
+      .catch((err: unknown) => {
+        log.error('poll failed unexpectedly', { err: err as Error });
+        return intervalMs;
+      })
+      .then(after);
   };
 
   return {

@@ -163,7 +163,11 @@ export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOpt
   const setStatus = (s: SourceStatus) => {
     if (s.state === status.state && s.reason === status.reason) return;
     status = s;
-    sink?.status(s);
+    try {
+      sink?.status(s);
+    } catch (err) {
+      log.once(`${opts.name}:sink-status`, 'error', 'sink.status threw', { err: err as Error });
+    }
   };
   const deliver = (results: Array<Sample | { type: 'error' }>) => {
     for (const r of results) {
@@ -171,7 +175,11 @@ export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOpt
         gotSample = true;
         setStatus({ state: 'running' });
       }
-      sink?.result(r as Parameters<SourceSink['result']>[0]);
+      try {
+        sink?.result(r as Parameters<SourceSink['result']>[0]);
+      } catch (err) {
+        log.once(`${opts.name}:sink-result`, 'error', 'sink.result threw', { err: err as Error });
+      }
     }
   };
 
