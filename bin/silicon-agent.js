@@ -1,17 +1,25 @@
 #!/usr/bin/env node
-// Entry point for the `silicon-agent` command. An installed package runs the compiled JS in
-// dist/ (Node does not strip types under node_modules); a checkout without a build runs the
-// TypeScript sources directly on Node >= 24.
+// Entry point for the `silicon-agent` command.
+// - In a checkout (not under node_modules) on Node >= 24, it runs the TypeScript sources directly,
+//   so a stale dist/ can never shadow the code being worked on.
+// - An installed package (under node_modules, where Node does not strip types), or a launchd job
+//   pointing here, runs the compiled JS in dist/ (`npm run build`).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
-const compiled = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
-if (existsSync(compiled)) {
-  await import(compiled);
-} else if (major >= 24) {
-  await import(new URL('../src/cli.ts', import.meta.url).href);
+const source = new URL('../src/cli.ts', import.meta.url);
+const compiled = new URL('../dist/src/cli.js', import.meta.url);
+const underNodeModules = fileURLToPath(import.meta.url).split(/[\\/]/).includes('node_modules');
+
+if (!underNodeModules && major >= 24 && existsSync(source)) {
+  await import(source.href);
+} else if (existsSync(compiled)) {
+  await import(compiled.href);
+} else if (major < 24) {
+  console.error(`silicon-agent needs Node.js >= 24 (this is ${process.version}).`);
+  process.exit(1);
 } else {
-  console.error(`silicon-agent needs Node.js >= 24 (this is ${process.version}); run it through npm (npm start) or build it (npm run build).`);
+  console.error('silicon-agent: no compiled build found (run `npm run build`).');
   process.exit(1);
 }
