@@ -1,11 +1,12 @@
 /**
- * iostat as a Source: ONE long-lived `/usr/sbin/iostat -d -w <s>` child (devices only, a row
+ * iostat as a Source: ONE long-lived `/usr/sbin/iostat -d -n 16 -w <s>` child (devices only, a row
  * every s seconds, forever), parsed by the iostat stream parser, supervised by the child runner.
  *
  * `-w` takes whole seconds ≥ 1 (reference §2), so the interval is rounded to seconds, at least 1;
  * every interval row carries that as `intervalS`. The first row is since boot (`sinceBoot: true`,
  * set by the parser). Each restart starts a new iostat, so its first row is since boot again.
- * With `-d` and no device list iostat shows at most 4 devices (`-n` default, reference §2).
+ * With `-d` and no device list iostat shows at most 4 devices by default; a Mac Studio may have more
+ * (internal SSD, Thunderbolt/USB drives), so `-n 16` asks for iostat's own maximum (reference §2).
  */
 import type { Logger } from '../log.ts';
 import { createIostatParser } from '../parsers/iostat.ts';
@@ -19,7 +20,7 @@ export function iostatSeconds(intervalMs: number): number {
 }
 
 export function iostatArgs(intervalMs: number): string[] {
-  return ['-d', '-w', String(iostatSeconds(intervalMs))];
+  return ['-d', '-n', '16', '-w', String(iostatSeconds(intervalMs))];
 }
 
 export interface IostatSourceOptions {

@@ -92,7 +92,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.same(Object.keys(m.sources).sort(), ['iostat', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
   t.equal(m.sources.powermetrics!.command, 'sudo -n powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   t.equal(m.sources.powermetrics!.intervalMs, 5000);
-  t.equal(m.sources.iostat!.command, 'iostat -d -w 5');
+  t.equal(m.sources.iostat!.command, 'iostat -d -n 16 -w 5');
   t.equal(m.sources.iostat!.intervalMs, 5000);
   t.match(m.sources.sysctl!.command, /^sysctl vm\.swapusage kern\.memorystatus_vm_pressure_level hw\.model/);
   const took = Date.parse(m.sources.powermetrics!.endedAt!) - Date.parse(m.sources.powermetrics!.startedAt!);

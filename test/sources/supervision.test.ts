@@ -288,7 +288,7 @@ t.test('iostat: one long-lived -d -w child; intervalS on interval rows', async (
   t.same(rows[1]!.disks.map((d) => [d.device, d.transfersPerS]), [['disk0', 2], ['disk4', 0]]);
   const starts = readFileSync(process.env.FAKE_LOG!, 'utf8').split('\n').filter((l) => l.startsWith('start'));
   t.equal(starts.length, 1, 'one child for the whole stream');
-  t.match(starts[0], / iostat -d -w 2$/);
+  t.match(starts[0], / iostat -d -n 16 -w 2$/);
 });
 
 t.test('polls never overlap: a slow vm_stat delays the next poll', async (t) => {
