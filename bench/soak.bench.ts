@@ -1,0 +1,104 @@
+/**
+ * Accelerated soak: 100,000+ powermetrics samples through the agent's own path — stream parser →
+ * plausibility filter → store → catalog collection through the OTel SDK (a MeterProvider with the
+ * catalog registered, collected like an export every 10 samples, i.e. every 10 s at 1 Hz) — as fast
+ * as the machine goes. RSS and V8 heap are taken after a forced GC at the start (after a warm-up of
+ * 2,000 samples) and at the end; the target (issue 5) is heap growth < 5 %.
+ *
+ * Input: the real M2 Ultra capture (24 CPUs, 6 clusters, the largest realistic layout we hold),
+ * framed as a live stream (a NUL before each next document), fed in 64 KiB chunks like a pipe.
+ *
+ * Run: `npm run bench -- soak` (bench/index.ts runs it with --expose-gc).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { emptySelfStats } from '../src/catalog/catalog.ts';
+import { registerCatalog } from '../src/export/instruments.ts';
+import { createPowermetricsParser } from '../src/parsers/powermetrics.ts';
+import { createPlausibilityFilter } from '../src/plausibility.ts';
+import { Store } from '../src/store.ts';
+
+const SAMPLES = Number(process.env.SOAK_SAMPLES ?? 100_000);
+const WARMUP = 2_000;
+const COLLECT_EVERY = 10;
+const DOC = readFileSync(
+  fileURLToPath(new URL('../fixtures/powermetrics/m2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist', import.meta.url)),
+);
+
+class CollectingReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  console.error('run with --expose-gc (npm run bench does)');
+  process.exit(1);
+}
+const MiB = 1048576;
+function mem() {
+  gc!();
+  gc!();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed, external: m.external };
+}
+
+// One logical clock second per sample, so staleness never triggers (data is always "current").
+let nowMs = 0;
+const self = emptySelfStats();
+const store = new Store({ self, now: () => nowMs, filters: [createPlausibilityFilter()] });
+const sink = store.sink('powermetrics', 1000);
+const reader = new CollectingReader();
+const provider = new MeterProvider({ readers: [reader] });
+const unregister = registerCatalog(provider.getMeter('soak'), store, {});
+const parser = createPowermetricsParser();
+
+// A chunked stream like a pipe: NUL + document, repeated, read in 64 KiB pieces that do not align
+// with documents. The pieces are views of one preassembled buffer (no copies per sample).
+const unit = Buffer.concat([Buffer.from([0]), DOC]);
+const ring = Buffer.concat(Array.from({ length: 32 }, () => unit));
+const CHUNK = 64 * 1024;
+let offset = 0;
+let produced = 0;
+let points = 0;
+let collections = 0;
+
+async function feed(n: number): Promise<void> {
+  const target = produced + n;
+  while (produced < target) {
+    const piece = ring.subarray(offset, Math.min(ring.length, offset + CHUNK));
+    offset = offset + piece.length >= ring.length ? 0 : offset + piece.length;
+    for (const r of parser.push(piece)) {
+      sink.result(r);
+      if (r.type === 'error') continue;
+      produced++;
+      nowMs += 1000;
+      if (produced % COLLECT_EVERY === 0) {
+        const { resourceMetrics } = await reader.collect();
+        collections++;
+        for (const sm of resourceMetrics.scopeMetrics) for (const md of sm.metrics) points += md.dataPoints.length;
+      }
+    }
+  }
+}
+
+await feed(WARMUP);
+const start = mem();
+const t0 = performance.now();
+await feed(SAMPLES);
+const elapsedS = (performance.now() - t0) / 1000;
+const end = mem();
+unregister();
+await provider.shutdown();
+
+const errors = Object.values(self.parseErrors.powermetrics ?? {}).reduce((a: number, b) => a + (b ?? 0), 0);
+const heapGrowth = (end.heap - start.heap) / start.heap;
+console.log(`soak: ${SAMPLES} powermetrics samples (M2 Ultra layout) after ${WARMUP} warm-up, collection every ${COLLECT_EVERY}`);
+console.log(`  samples counted by the store: ${self.samples.powermetrics}, parse errors: ${errors}, dropped: ${JSON.stringify(self.dropped)}`);
+console.log(`  ${collections} collections, ${Math.round(points / Math.max(1, collections))} points each`);
+console.log(`  time: ${elapsedS.toFixed(1)} s (${Math.round(SAMPLES / elapsedS)} samples/s; ${(1e6 * elapsedS / SAMPLES).toFixed(0)} µs/sample incl. collection share)`);
+console.log(`  RSS  start ${(start.rss / MiB).toFixed(1)} MiB, end ${(end.rss / MiB).toFixed(1)} MiB`);
+console.log(`  external (Buffers) start ${(start.external / MiB).toFixed(1)} MiB, end ${(end.external / MiB).toFixed(1)} MiB`);
+console.log(`  heap start ${(start.heap / MiB).toFixed(2)} MiB, end ${(end.heap / MiB).toFixed(2)} MiB, growth ${(heapGrowth * 100).toFixed(2)} % (target < 5 %)`);
+if (errors > 0 || heapGrowth >= 0.05) process.exitCode = 1;
