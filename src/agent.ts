@@ -21,6 +21,7 @@ import { createOtlpReader, safeUrl, type OtlpReaderParts } from './export/otlp.t
 import { PrometheusServer } from './export/prometheus.ts';
 import { buildResource, packageVersion } from './export/resource.ts';
 import type { Logger } from './log.ts';
+import type { SourceName } from './samples.ts';
 import type { Source } from './sources/source.ts';
 import { Store, type SampleFilter } from './store.ts';
 
@@ -30,8 +31,17 @@ export interface AgentPlugin {
   stop?(): void | Promise<void>;
 }
 
-/** Sources to run: a fixed list, or a factory called at start and at every reload. */
-export type SourcesFactory = (config: Config) => Source[] | Promise<Source[]>;
+/** What the agent hands a sources factory: pass `onRestart` to the child runners (createSources' option). */
+export interface SourceHooks {
+  /** Count one child restart (crash or hang) into `silicon_agent.source.restarts`. */
+  onRestart(source: SourceName): void;
+}
+
+/**
+ * Sources to run: a fixed list, or a factory called at start and at every reload. With a fixed list,
+ * restarts are counted only if the caller wires its runners' `onRestart` to `agent.store.restarted`.
+ */
+export type SourcesFactory = (config: Config, hooks: SourceHooks) => Source[] | Promise<Source[]>;
 
 export interface AgentOptions {
   log: Logger;
@@ -199,7 +209,8 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
 
   async function startSources(config: Config): Promise<void> {
     const src = opts.sources;
-    agent.sources = src === undefined ? [] : typeof src === 'function' ? await src(config) : src;
+    const hooks: SourceHooks = { onRestart: (name) => store.restarted(name) };
+    agent.sources = src === undefined ? [] : typeof src === 'function' ? await src(config, hooks) : src;
     for (const s of agent.sources) {
       try {
         s.start(store.sink(s.name, s.intervalMs));

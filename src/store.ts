@@ -70,11 +70,17 @@ export class Store {
   }
 
   setStatus(source: SourceName, s: SourceStatus): void {
-    const prev = this.status.get(source);
     this.status.set(source, s);
-    if (s.state === 'restarting' && prev?.state !== 'restarting')
-      this.self.restarts[source] = (this.self.restarts[source] ?? 0) + 1;
     this.refreshUp(source);
+  }
+
+  /**
+   * One child restart (crash or hang) of `source`, from the child runner's `onRestart` (the agent
+   * wires it). Not derived from status changes: a crash loop reports 'restarting' with the same
+   * reason every time, and the runner only tells the sink about changes, so that would undercount.
+   */
+  restarted(source: SourceName): void {
+    this.self.restarts[source] = (this.self.restarts[source] ?? 0) + 1;
   }
 
   result(source: SourceName, r: Sample | ParseError): void {

@@ -185,9 +185,10 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
       plugins: [createGovernor({ log })],
       // Sources and the final flush share the 5 s shutdown budget (see STOP_DEADLINE_MS).
       stopTimeoutMs: 2000,
-      sources: async (c) =>
+      sources: async (c, hooks) =>
         (await import('../sources/index.ts')).createSources({
           ...toSourcesOptions(c),
+          onRestart: hooks.onRestart,
           ...(mode.replayDir !== undefined ? { replayDir: mode.replayDir, speed, loop: !args['no-loop'] } : {}),
           ...(facts.hwModel ? { hwModel: facts.hwModel } : {}),
           logger: log,
