@@ -568,7 +568,7 @@ export const CATALOG: readonly MetricDef[] = [
     instrument: 'gauge',
     source: 'smc',
     attributes: ['hw.id', 'hw.name', 'hw.type', 'macos.sensor.group', 'macos.die'],
-    description: `Temperature per SMC/HID sensor, after plausibility filtering (1–130 °C for silicon). At most ${MAX_TEMPERATURE_SERIES} sensors, chosen in a stable order (named sensors, then by group: cpu_die, ambient, gpu, memory, storage, cpu_p, cpu_e, soc, other); macos.temperature.max/mean cover every sensor.`,
+    description: `Temperature per SMC/HID sensor, after plausibility filtering (10–130 °C). At most ${MAX_TEMPERATURE_SERIES} sensors, chosen in a stable order (named sensors, then by group: cpu_die, ambient, gpu, memory, storage, cpu_p, cpu_e, soc, other); macos.temperature.max/mean cover every sensor.`,
     *observe(s) {
       for (const t of exportedTemperatures(smc(s)?.temperatures ?? []))
         yield {

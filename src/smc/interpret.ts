@@ -3,8 +3,9 @@
  * SmcSample out. Pure: no I/O, never throws on odd input.
  *
  *  - temperatures: the sensor catalog (sensors.ts), per die where the key bank shows it;
- *    readings outside 1–130 °C are dropped and counted (`implausible_temperature`): power-gated
- *    blocks report sentinels (0, small negatives) and absent sensors read 0; unknown T keys are kept under their own key,
+ *    readings outside 10–130 °C are dropped and counted (`implausible_temperature`): power-gated
+ *    blocks report sentinels (0, small negatives, and fixed values of about 2–9.8 °C: all 36 Tp keys
+ *    of the M2 Max dump read 4.6–8.4 °C) and absent sensors read 0; unknown T keys are kept under their own key,
  *    at most `maxUnknown` of them (the rest counted as `unknown_over_limit`).
  *  - fans: `FNum`, then `F<i>Ac`/`Mn`/`Mx`/`Tg`; a fan that reads 0 RPM on a machine whose fans
  *    never stop (Mac Studio) is reported unavailable (rpm null), not 0.
@@ -32,7 +33,14 @@ export interface InterpretOptions {
   intervalS?: number;
 }
 
-export const SILICON_RANGE_C = [1, 130] as const;
+/**
+ * Plausible sensor readings, °C. The floor is Apple's lowest operating ambient temperature for
+ * Mac Studio and MacBook Pro (10 °C): no sensor inside a running Mac is colder than the air it
+ * takes in, while power-gated blocks report fixed sentinels below it (reference "Keys": 4.6–9.8 °C;
+ * the M2 Max and M4 Pro/Max dumps in fixtures/smc show 2.5–8.4 °C). With a floor of 1 °C those
+ * sentinels were exported as core temperatures and pulled the group mean to about 6 °C.
+ */
+export const SILICON_RANGE_C = [10, 130] as const;
 /** A reading above this is not a Mac's whole-system power (the M3 Ultra Mac Studio PSU is 480 W). */
 export const SYSTEM_POWER_CEILING_W = 1000;
 const MAX_FANS = 8;
