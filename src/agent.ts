@@ -8,7 +8,9 @@
  *    count drops in `self.dropped`);
  *  - `options.plugins`: `{ name, start(agent), stop() }` objects started after the exporters and sources
  *    are up and stopped first on shutdown and before a reload;
- *  - `agent.sources`: the running sources (for child pids and restarts).
+ *  - `agent.sources`: the running sources (for child pids and restarts);
+ *  - `options.observer`: told about source states, samples, OTLP export outcomes and scrapes (the
+ *    status file, src/status-file.ts). Its calls must be cheap: they run on the sample path.
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
@@ -22,7 +24,7 @@ import { PrometheusServer } from './export/prometheus.ts';
 import { buildResource, packageVersion } from './export/resource.ts';
 import type { Logger } from './log.ts';
 import type { SourceName } from './samples.ts';
-import type { Source } from './sources/source.ts';
+import type { Source, SourceSink, SourceStatus } from './sources/source.ts';
 import { Store, type SampleFilter } from './store.ts';
 
 export interface AgentPlugin {
@@ -43,6 +45,14 @@ export interface SourceHooks {
  */
 export type SourcesFactory = (config: Config, hooks: SourceHooks) => Source[] | Promise<Source[]>;
 
+/** What the agent reports as it runs (StatusWriter implements it). */
+export interface AgentObserver {
+  source(name: SourceName, s: SourceStatus): void;
+  sample(name: SourceName): void;
+  export(ok: boolean, error?: string): void;
+  scrape(): void;
+}
+
 export interface AgentOptions {
   log: Logger;
   sources?: Source[] | SourcesFactory;
@@ -53,6 +63,7 @@ export interface AgentOptions {
   self?: SelfStats;
   filters?: SampleFilter[];
   plugins?: AgentPlugin[];
+  observer?: AgentObserver;
   /** Upper bound for the final flush on stop (ms). */
   stopTimeoutMs?: number;
 }
@@ -84,6 +95,29 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
     timer.unref();
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** Tell the observer each export's outcome: the reader calls `export` on this very object. */
+function observeExports(exporter: OtlpReaderParts['exporter'], o: AgentObserver): void {
+  const inner = exporter.export.bind(exporter);
+  exporter.export = (metrics, done) =>
+    inner(metrics, (r) => {
+      try {
+        o.export(r.code === 0, r.error?.message);
+      } finally {
+        done(r);
+      }
+    });
+}
+
+/** Tell the observer of every served scrape (`text()` is what a /metrics request collects through). */
+function observeScrapes(prom: PrometheusServer, o: AgentObserver): void {
+  const inner = prom.text.bind(prom);
+  prom.text = async () => {
+    const body = await inner();
+    o.scrape();
+    return body;
+  };
 }
 
 export function createAgent(initial: Config, opts: AgentOptions): Agent {
@@ -157,6 +191,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     const readers: IMetricReader[] = [];
     if (config.exporters.otlp.enabled) {
       agent.otlp = await createOtlpReader(config, self, log);
+      if (opts.observer) observeExports(agent.otlp.exporter, opts.observer);
       readers.push(agent.otlp.reader);
       log.info('OTLP push enabled', {
         url: safeUrl(agent.otlp.url),
@@ -167,6 +202,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     let prom: PrometheusServer | undefined;
     if (config.exporters.prometheus.enabled) {
       prom = new PrometheusServer({ ...config.exporters.prometheus, log });
+      if (opts.observer) observeScrapes(prom, opts.observer);
       readers.push(prom.reader);
     }
     provider = new MeterProvider({ resource, readers });
@@ -213,12 +249,28 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     agent.sources = src === undefined ? [] : typeof src === 'function' ? await src(config, hooks) : src;
     for (const s of agent.sources) {
       try {
-        s.start(store.sink(s.name, s.intervalMs));
+        s.start(observed(s.name, store.sink(s.name, s.intervalMs)));
         log.debug('source started', { source: s.name, intervalMs: s.intervalMs });
       } catch (err) {
         log.error('source failed to start', { source: s.name, error: err as Error });
       }
     }
+  }
+
+  /** The store's sink, also telling the observer (if any). */
+  function observed(name: SourceName, sink: SourceSink): SourceSink {
+    const o = opts.observer;
+    if (!o) return sink;
+    return {
+      result(r) {
+        sink.result(r);
+        if (r.type !== 'error') o.sample(name);
+      },
+      status(st) {
+        sink.status(st);
+        o.source(name, st);
+      },
+    };
   }
 
   async function stopSources(): Promise<void> {

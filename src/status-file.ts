@@ -4,10 +4,10 @@
  * atomically (write a temp file in the same directory, then rename), so a reader never sees half a
  * file. The launchd job points SILICON_AGENT_STATUS_FILE at /usr/local/var/silicon-agent/status.json.
  *
- * Wiring (owned by the agent, src/agent.ts): create one `StatusWriter` in `run` when
- * SILICON_AGENT_STATUS_FILE is set; call `source(name, status)` from each SourceSink.status,
- * `sample(name)` when a source yields a sample, `export(ok, error?)` after every OTLP push, `scrape()`
- * on every /metrics request; it flushes at most every `flushMs` and on `close()`.
+ * Wiring: `run` creates one `StatusWriter` when SILICON_AGENT_STATUS_FILE is set and passes it to
+ * createAgent as its `observer` (src/agent.ts), which calls `source(name, status)` from each
+ * SourceSink.status, `sample(name)` for each sample, `export(ok, error?)` after every OTLP push and
+ * `scrape()` on every /metrics request; it writes at most every `flushMs` and on `close()`.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -67,16 +67,24 @@ export function readStatusFile(path: string): StatusRead {
 
 export interface StatusWriter {
   source(name: string, s: SourceStatus): void;
+  /** Called for every sample: only notes the time (no allocation, no I/O); the flush formats it. */
   sample(name: string): void;
   export(ok: boolean, error?: string): void;
   scrape(): void;
   /** The current document (for tests and `--json`). */
   snapshot(): AgentStatus;
+  /** Write now (final state on shutdown) and stop the timer. */
   close(): void;
 }
 
+/**
+ * The writer. Events only update the in-memory document; the file is written (temp file + rename)
+ * by a timer at most once per `flushMs` (default 5 s) after something changed, and on `close()` —
+ * never from the event itself, so a sample or an export never waits on the disk.
+ */
 export function createStatusWriter(path: string, opts: { flushMs?: number; now?: () => Date; replay?: boolean } = {}): StatusWriter {
   const now = opts.now ?? (() => new Date());
+  const nowMs = opts.now ? () => opts.now!().getTime() : Date.now;
   const doc: AgentStatus = {
     version: 1,
     pid: process.pid,
@@ -87,12 +95,21 @@ export function createStatusWriter(path: string, opts: { flushMs?: number; now?:
     prometheus: {},
     sources: {},
   };
+  /** Last sample time per source (ms), formatted into the document when it is read or written. */
+  const lastSample = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
+  const materialize = (): AgentStatus => {
+    for (const [name, ms] of lastSample) {
+      const prev = doc.sources[name] ?? { state: 'running' as const };
+      doc.sources[name] = { ...prev, lastSampleAt: new Date(ms).toISOString() };
+    }
+    return doc;
+  };
   const flush = () => {
     timer = undefined;
     doc.updatedAt = now().toISOString();
     try {
-      writeStatusFile(path, doc);
+      writeStatusFile(path, materialize());
     } catch {
       // Status is best effort: a full disk must not take the agent down.
     }
@@ -111,8 +128,7 @@ export function createStatusWriter(path: string, opts: { flushMs?: number; now?:
       soon();
     },
     sample(name) {
-      const prev = doc.sources[name] ?? { state: 'running' as const };
-      doc.sources[name] = { ...prev, lastSampleAt: now().toISOString() };
+      lastSample.set(name, nowMs());
       soon();
     },
     export(ok, error) {
@@ -127,7 +143,7 @@ export function createStatusWriter(path: string, opts: { flushMs?: number; now?:
       doc.prometheus.lastScrapeAt = now().toISOString();
       soon();
     },
-    snapshot: () => structuredClone(doc),
+    snapshot: () => structuredClone(materialize()),
     close() {
       if (timer) clearTimeout(timer);
       flush();

@@ -5,6 +5,9 @@
  * bundled `fixtures/replay/m2-ultra` — says so in a banner, and marks the resource with
  * `silicon_agent.replay = true` so replayed data can never pass for a live node.
  *
+ * With SILICON_AGENT_STATUS_FILE set (the launchd job sets it) it keeps that file up to date for
+ * `silicon-agent status` (src/status-file.ts): written at most every 5 s, and once more on stop.
+ *
  * Exit codes: 0 after a clean stop, 64 bad arguments (EX_USAGE), 66 missing replay folder
  * (EX_NOINPUT), 78 bad configuration (EX_CONFIG), 1 anything else.
  */
@@ -17,6 +20,7 @@ import { buildResource, readHostFacts, type HostFacts } from '../export/resource
 import { createGovernor } from '../governor.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createPlausibilityFilter } from '../plausibility.ts';
+import { createStatusWriter, STATUS_FILE_ENV } from '../status-file.ts';
 // src/sources/index.ts (every source and parser) is imported only once the exporters are up, so
 // /metrics answers quickly after start (the issue asks for 2 s through npx).
 
@@ -159,6 +163,10 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     banner(log, mode, Boolean(process.stderr.isTTY));
   }
 
+  // The status file `silicon-agent status` reads (the launchd job sets the variable; unset, none is written).
+  const statusPath = env[STATUS_FILE_ENV];
+  const status = statusPath ? createStatusWriter(statusPath, { replay: mode.replayDir !== undefined }) : undefined;
+
   let agent: Agent;
   try {
     const { facts, platform } = await factsFor(mode);
@@ -183,6 +191,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
       // within budget.cpuPercent / budget.rssMiB (src/governor.ts, docs/budget.md).
       filters: [createPlausibilityFilter()],
       plugins: [createGovernor({ log })],
+      ...(status ? { observer: status } : {}),
       // Sources and the final flush share the 5 s shutdown budget (see STOP_DEADLINE_MS).
       stopTimeoutMs: 2000,
       sources: async (c, hooks) =>
@@ -197,6 +206,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     await agent.start();
   } catch (err) {
     log.error('failed to start', { error: err as Error });
+    status?.close();
     return 1;
   }
   opts.onStarted?.(agent);
@@ -219,6 +229,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_DEADLINE_MS).unref()),
   ]);
   clearInterval(keepAlive);
+  status?.close();
   if (!stopped) log.warn('stop did not finish in time; exiting anyway', { deadlineMs: STOP_DEADLINE_MS });
   log.info('stopped');
   // Anything still holding the event loop (a child that ignores SIGTERM, a socket) must not keep
