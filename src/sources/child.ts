@@ -29,6 +29,8 @@ import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
 import type { ParseError, Sample, SourceName } from '../samples.ts';
+import { createSinkRelay } from './relay.ts';
+import { createStderrKinds } from './stderr-kinds.ts';
 import type { Source, SourceSink, SourceStatus } from './source.ts';
 
 export interface ChildTiming {
@@ -124,51 +126,30 @@ interface Run {
 }
 
 const MAX_STDERR_LINE = 4096;
-const MAX_STDERR_KINDS = 32;
 
 export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>): ChildSource {
   const timing: ChildTiming = { ...DEFAULT_CHILD_TIMING, ...opts.timing };
   const log = (opts.logger ?? createLogger()).child({ source: opts.name });
   let intervalMs = opts.intervalMs;
   let argsSpec: ArgsSpec = opts.args;
-  let sink: SourceSink | undefined;
+  const relay = createSinkRelay(opts.name, log);
+  const setStatus = relay.setStatus;
   let current: Run | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let stopped = true;
   let attempt = 0;
   let restarts = 0;
-  let status: SourceStatus = { state: 'stopped' };
-  const stderrKinds = new Set<string>();
+  const stderrKind = createStderrKinds();
   let unavailableKind: string | undefined;
 
   const args = (): string[] => [...(typeof argsSpec === 'function' ? argsSpec(intervalMs) : argsSpec)];
 
-  const setStatus = (s: SourceStatus): void => {
-    if (s.state === status.state && s.reason === status.reason) return;
-    status = s;
-    try {
-      sink?.status(s);
-    } catch (err) {
-      log.once(`${opts.name}:sink-status`, 'error', 'sink.status threw', { err: err as Error });
-    }
-  };
-
-  const deliver = (run: Run, results: Array<Sample | ParseError>): void => {
-    for (const r of results) {
-      if (r.type !== 'error' && !run.gotSample) {
-        run.gotSample = true;
-        setStatus({ state: 'running' });
-        // Once running again, a later outage of the same kind is logged again.
-        if (unavailableKind) log.clearOnce(unavailableKind);
-        unavailableKind = undefined;
-      }
-      try {
-        sink?.result(r);
-      } catch (err) {
-        log.once(`${opts.name}:sink-result`, 'error', 'sink.result threw', { err: err as Error });
-      }
-    }
-  };
+  const deliver = (run: Run, results: Array<Sample | ParseError>): void =>
+    relay.deliver(results, run, () => {
+      // Once running again, a later outage of the same kind is logged again.
+      if (unavailableKind) log.clearOnce(unavailableKind);
+      unavailableKind = undefined;
+    });
 
   const onStderrLine = (run: Run, line: string): void => {
     const reason = opts.unavailableWhen?.(line);
@@ -176,13 +157,9 @@ export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>)
       run.unavailable ??= reason;
       return;
     }
-    const kind = line.replace(/\d+/g, 'N').slice(0, 120);
-    if (stderrKinds.has(kind)) return;
-    if (stderrKinds.size >= MAX_STDERR_KINDS) {
-      log.once(`${opts.name}:stderr-kinds`, 'warn', 'child stderr: further distinct lines are not logged');
-      return;
-    }
-    stderrKinds.add(kind);
+    const verdict = stderrKind(line);
+    if (verdict === 'full') log.once(`${opts.name}:stderr-kinds`, 'warn', 'child stderr: further distinct lines are not logged');
+    if (verdict !== 'new') return;
     log.warn('child stderr', { line: line.slice(0, 300) });
   };
 
@@ -323,11 +300,11 @@ export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>)
       return [opts.file, ...args()];
     },
     get status() {
-      return status;
+      return relay.status;
     },
     start(s: SourceSink) {
       if (!stopped) return;
-      sink = s;
+      relay.sink = s;
       stopped = false;
       attempt = 0;
       setStatus({ state: 'starting' });

@@ -13,7 +13,9 @@ import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
 import type { Sample, SourceName } from '../samples.ts';
-import type { Source, SourceSink, SourceStatus } from './source.ts';
+import { createSinkRelay } from './relay.ts';
+import { createStderrKinds } from './stderr-kinds.ts';
+import type { Source, SourceStatus } from './source.ts';
 
 /** What one poll read. */
 export interface PollRead {
@@ -45,8 +47,6 @@ export interface PollSource extends Source {
   readonly polls: number;
   reconfigure(change: { intervalMs?: number }): Promise<void>;
 }
-
-const MAX_STDERR_KINDS = 32;
 
 /** A PollReader that runs a command once per poll (argument array, no shell, bounded output). */
 export function commandReader(
@@ -82,36 +82,25 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
   const log = (opts.logger ?? createLogger()).child({ source: opts.name });
   const retryMs = opts.unavailableRetryMs ?? 60_000;
   let intervalMs = opts.intervalMs;
-  let sink: SourceSink | undefined;
+  const relay = createSinkRelay(opts.name, log);
+  const setStatus = relay.setStatus;
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let abort: AbortController | undefined;
-  let status: SourceStatus = { state: 'stopped' };
   let polls = 0;
-  const stderrKinds = new Set<string>();
-
-  const setStatus = (s: SourceStatus): void => {
-    if (s.state === status.state && s.reason === status.reason) return;
-    status = s;
-    try {
-      sink?.status(s);
-    } catch (err) {
-      log.once(`${opts.name}:sink-status`, 'error', 'sink.status threw', { err: err as Error });
-    }
-  };
+  const stderrKind = createStderrKinds();
 
   const logStderr = (stderr: string): void => {
     for (const raw of stderr.split('\n')) {
       const line = raw.trim().slice(0, 300);
       if (!line) continue;
-      const kind = line.replace(/\d+/g, 'N').slice(0, 120);
-      if (stderrKinds.has(kind)) continue;
-      if (stderrKinds.size >= MAX_STDERR_KINDS) {
+      const verdict = stderrKind(line);
+      if (verdict === 'full') {
         log.once(`${opts.name}:stderr-kinds`, 'warn', 'stderr: further distinct lines are not logged');
         return;
       }
-      stderrKinds.add(kind);
+      if (verdict === 'seen') continue;
       log.info('command stderr', { line });
     }
   };
@@ -139,19 +128,7 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
       return intervalMs;
     }
     const parser = opts.createParser();
-    const results = [...parser.push(read.stdout ?? ''), ...parser.end()];
-    let gotSample = false;
-    for (const r of results) {
-      if (r.type !== 'error' && !gotSample) {
-        gotSample = true;
-        setStatus({ state: 'running' });
-      }
-      try {
-        sink?.result(r);
-      } catch (err) {
-        log.once(`${opts.name}:sink-result`, 'error', 'sink.result threw', { err: err as Error });
-      }
-    }
+    relay.deliver([...parser.push(read.stdout ?? ''), ...parser.end()], { gotSample: false });
     return intervalMs;
   };
 
@@ -189,14 +166,14 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
       return intervalMs;
     },
     get status() {
-      return status;
+      return relay.status;
     },
     get polls() {
       return polls;
     },
     start(s) {
       if (!stopped) return;
-      sink = s;
+      relay.sink = s;
       stopped = false;
       setStatus({ state: 'starting' });
       tick();

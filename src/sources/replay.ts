@@ -23,11 +23,12 @@ import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
-import type { Sample, SourceName } from '../samples.ts';
+import type { ParseError, Sample, SourceName } from '../samples.ts';
 import { SOURCE_NAMES } from '../samples.ts';
 import type { PollSource } from './poll.ts';
 import { createPollSource } from './poll.ts';
-import type { Source, SourceSink, SourceStatus } from './source.ts';
+import { createSinkRelay } from './relay.ts';
+import type { Source, SourceStatus } from './source.ts';
 
 /** The file of each source in a replay folder. */
 export const REPLAY_FILES: Record<SourceName, string> = {
@@ -153,35 +154,14 @@ export interface ReplayStreamSource extends Source {
 export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOptions<S>): ReplayStreamSource {
   const log = (opts.logger ?? createLogger()).child({ source: opts.name, replay: opts.file });
   const periodMs = opts.intervalMs / (opts.speed ?? 1);
-  let sink: SourceSink | undefined;
+  const relay = createSinkRelay(opts.name, log);
+  const setStatus = relay.setStatus;
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
-  let status: SourceStatus = { state: 'stopped' };
   let passes = 0;
-  let gotSample = false;
-
-  const setStatus = (s: SourceStatus) => {
-    if (s.state === status.state && s.reason === status.reason) return;
-    status = s;
-    try {
-      sink?.status(s);
-    } catch (err) {
-      log.once(`${opts.name}:sink-status`, 'error', 'sink.status threw', { err: err as Error });
-    }
-  };
-  const deliver = (results: Array<Sample | { type: 'error' }>) => {
-    for (const r of results) {
-      if (r.type !== 'error' && !gotSample) {
-        gotSample = true;
-        setStatus({ state: 'running' });
-      }
-      try {
-        sink?.result(r as Parameters<SourceSink['result']>[0]);
-      } catch (err) {
-        log.once(`${opts.name}:sink-result`, 'error', 'sink.result threw', { err: err as Error });
-      }
-    }
-  };
+  // One flag for the source's life: `running` is set by the first sample, not again on each pass.
+  const run = { gotSample: false };
+  const deliver = (results: Array<Sample | ParseError>) => relay.deliver(results, run);
 
   const play = (units: Buffer[]) => {
     let parser = opts.createParser();
@@ -211,14 +191,14 @@ export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOpt
     name: opts.name,
     intervalMs: opts.intervalMs,
     get status() {
-      return status;
+      return relay.status;
     },
     get passes() {
       return passes;
     },
     start(s) {
       if (!stopped) return;
-      sink = s;
+      relay.sink = s;
       stopped = false;
       setStatus({ state: 'starting' });
       readFile(opts.file).then(
