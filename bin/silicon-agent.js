@@ -12,13 +12,14 @@ const source = new URL('../src/cli.ts', import.meta.url);
 const compiled = new URL('../dist/src/cli.js', import.meta.url);
 const underNodeModules = fileURLToPath(import.meta.url).split(/[\\/]/).includes('node_modules');
 
-if (!underNodeModules && major >= 24 && existsSync(source)) {
+if (major < 24) {
+  // Checked first: the dependencies (OTel SDK 3, execa 10) fail on older Node with obscure errors.
+  console.error(`silicon-agent needs Node.js >= 24 (this is ${process.version}).`);
+  process.exit(1);
+} else if (!underNodeModules && existsSync(source)) {
   await import(source.href);
 } else if (existsSync(compiled)) {
   await import(compiled.href);
-} else if (major < 24) {
-  console.error(`silicon-agent needs Node.js >= 24 (this is ${process.version}).`);
-  process.exit(1);
 } else {
   console.error('silicon-agent: no compiled build found (run `npm run build`).');
   process.exit(1);
