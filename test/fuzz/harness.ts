@@ -12,20 +12,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { PARSE_ERROR_KINDS, ParseError, Sample } from '../../src/samples.ts';
 import type { StreamParser } from '../../src/parsers/parser.ts';
+import { rng } from '../helpers/chunks.ts';
 
 export const KNOWN_KINDS: ReadonlySet<string> = new Set(PARSE_ERROR_KINDS);
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the parser tests. */
+export { rng };
 
 export type Rand = () => number;
 const int = (r: Rand, n: number): number => Math.floor(r() * n);

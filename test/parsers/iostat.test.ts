@@ -4,6 +4,7 @@ import { createIostatParser } from '../../src/parsers/iostat.ts';
 import { parseAll } from '../../src/parsers/parser.ts';
 import type { IostatSample, ParseError } from '../../src/samples.ts';
 import { IostatSample as IostatSchema, ParseError as ParseErrorSchema } from '../../src/samples.ts';
+import { errorsOf, pushChunked, rng, samplesOf } from '../helpers/chunks.ts';
 
 const DIR = new URL('../../fixtures/iostat/', import.meta.url);
 const SYN = new URL('../../fixtures/synthetic/iostat/', import.meta.url);
@@ -13,33 +14,9 @@ const MIB = 1048576;
 const read = (name: string, dir = DIR): Buffer => readFileSync(new URL(name, dir));
 const parse = (input: string | Uint8Array, intervalS?: number): Array<IostatSample | ParseError> =>
   parseAll(createIostatParser(intervalS === undefined ? {} : { intervalS }), input);
-const samplesOf = (r: Array<IostatSample | ParseError>): IostatSample[] =>
-  r.filter((x): x is IostatSample => x.type === 'iostat');
-const errorsOf = (r: Array<IostatSample | ParseError>): ParseError[] =>
-  r.filter((x): x is ParseError => x.type === 'error');
 
-/** mulberry32: a tiny seeded PRNG so chunk boundaries are random but reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function parseChunked(bytes: Uint8Array, seed: number, intervalS?: number): Array<IostatSample | ParseError> {
-  const p = createIostatParser(intervalS === undefined ? {} : { intervalS });
-  const next = rng(seed);
-  const out: Array<IostatSample | ParseError> = [];
-  for (let i = 0; i < bytes.length; ) {
-    const n = 1 + Math.floor(next() * 40);
-    out.push(...p.push(bytes.subarray(i, i + n)));
-    i += n;
-  }
-  out.push(...p.end());
-  return out;
-}
+const parseChunked = (bytes: Uint8Array, seed: number, intervalS?: number): Array<IostatSample | ParseError> =>
+  pushChunked(createIostatParser(intervalS === undefined ? {} : { intervalS }), bytes, seed, 40);
 
 const FIXTURES = readdirSync(DIR).filter((f) => f.endsWith('.txt'));
 

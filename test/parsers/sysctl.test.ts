@@ -5,6 +5,7 @@ import type { SysctlParserOptions } from '../../src/parsers/sysctl.ts';
 import { parseAll } from '../../src/parsers/parser.ts';
 import type { ParseError, SysctlSample } from '../../src/samples.ts';
 import { ParseError as ParseErrorSchema, SysctlSample as SysctlSchema } from '../../src/samples.ts';
+import { kinds, pushChunked, rng, samplesOf } from '../helpers/chunks.ts';
 
 const DIR = new URL('../../fixtures/sysctl/', import.meta.url);
 const SYN = new URL('../../fixtures/synthetic/sysctl/', import.meta.url);
@@ -12,37 +13,14 @@ const MIB = 1048576;
 const read = (name: string, dir = DIR): Buffer => readFileSync(new URL(name, dir));
 const parse = (input: string | Uint8Array, opts: SysctlParserOptions = {}): Array<SysctlSample | ParseError> =>
   parseAll(createSysctlParser(opts), input);
-const samplesOf = (r: Array<SysctlSample | ParseError>): SysctlSample[] =>
-  r.filter((x): x is SysctlSample => x.type === 'sysctl');
-const kinds = (r: Array<SysctlSample | ParseError>): string[] =>
-  r.map((x) => (x.type === 'error' ? `${x.kind}${x.line ? '@' + x.line : ''}` : 'sample'));
 const only = (r: Array<SysctlSample | ParseError>): SysctlSample => {
   const s = samplesOf(r);
   if (s.length !== 1) throw new Error(`expected one sample, got ${JSON.stringify(r).slice(0, 300)}`);
   return s[0]!;
 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function parseChunked(bytes: Uint8Array, seed: number, opts: SysctlParserOptions = {}): Array<SysctlSample | ParseError> {
-  const p = createSysctlParser(opts);
-  const next = rng(seed);
-  const out: Array<SysctlSample | ParseError> = [];
-  for (let i = 0; i < bytes.length; ) {
-    const n = 1 + Math.floor(next() * 50);
-    out.push(...p.push(bytes.subarray(i, i + n)));
-    i += n;
-  }
-  out.push(...p.end());
-  return out;
-}
+const parseChunked = (bytes: Uint8Array, seed: number, opts: SysctlParserOptions = {}): Array<SysctlSample | ParseError> =>
+  pushChunked(createSysctlParser(opts), bytes, seed, 50);
 
 const FIXTURES = readdirSync(DIR).filter((f) => f.endsWith('.txt'));
 /** The one `sysctl -n` capture has no names: the caller says which name it asked for. */

@@ -4,39 +4,15 @@ import { createVmStatParser, parseVmStat } from '../../src/parsers/vm_stat.ts';
 import { parseAll } from '../../src/parsers/parser.ts';
 import type { ParseError, VmStatSample } from '../../src/samples.ts';
 import { ParseError as ParseErrorSchema, VmStatSample as VmStatSchema } from '../../src/samples.ts';
+import { errorsOf, kinds, pushChunked, rng, samplesOf } from '../helpers/chunks.ts';
 
 const DIR = new URL('../../fixtures/vm_stat/', import.meta.url);
 const SYN = new URL('../../fixtures/synthetic/vm_stat/', import.meta.url);
 const read = (name: string, dir = DIR): Buffer => readFileSync(new URL(name, dir));
 const parse = (input: string | Uint8Array): Array<VmStatSample | ParseError> => parseAll(createVmStatParser(), input);
-const samplesOf = (r: Array<VmStatSample | ParseError>): VmStatSample[] =>
-  r.filter((x): x is VmStatSample => x.type === 'vm_stat');
-const errorsOf = (r: Array<VmStatSample | ParseError>): ParseError[] =>
-  r.filter((x): x is ParseError => x.type === 'error');
-const kinds = (r: Array<VmStatSample | ParseError>): string[] =>
-  r.map((x) => (x.type === 'error' ? `${x.kind}${x.line ? '@' + x.line : ''}` : 'sample'));
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function parseChunked(bytes: Uint8Array, seed: number): Array<VmStatSample | ParseError> {
-  const p = createVmStatParser();
-  const next = rng(seed);
-  const out: Array<VmStatSample | ParseError> = [];
-  for (let i = 0; i < bytes.length; ) {
-    const n = 1 + Math.floor(next() * 64);
-    out.push(...p.push(bytes.subarray(i, i + n)));
-    i += n;
-  }
-  out.push(...p.end());
-  return out;
-}
+const parseChunked = (bytes: Uint8Array, seed: number): Array<VmStatSample | ParseError> =>
+  pushChunked(createVmStatParser(), bytes, seed, 64);
 
 const FIXTURES = readdirSync(DIR).filter((f) => f.endsWith('.txt'));
 const PAGE = 16384;
