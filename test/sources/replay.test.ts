@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { memoryLogger } from '../../src/log.ts';
 import type { Sample, SourceName } from '../../src/samples.ts';
 import { SOURCE_NAMES } from '../../src/samples.ts';
-import { createSources, defaultReplayDir } from '../../src/sources/index.ts';
+import { createSources, defaultReplayDir, type CreateSourcesOptions } from '../../src/sources/index.ts';
 import { plistUnits, readManifest, replaySourcesIn, rowUnits } from '../../src/sources/replay.ts';
 import { takeSnapshot } from '../../src/sources/snapshot.ts';
 import type { Source } from '../../src/sources/source.ts';
@@ -13,6 +13,16 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const REPLAY = join(ROOT, 'fixtures/replay');
 const all = Object.fromEntries(SOURCE_NAMES.map((n) => [n, true])) as Record<SourceName, boolean>;
 const every = (ms: number) => Object.fromEntries(SOURCE_NAMES.map((n) => [n, ms])) as Record<SourceName, number>;
+/** Replay sources for a bundled folder: every source on, 1 s intervals, a memory logger; `extra` overrides. */
+const bundled = (folder: string, extra: Partial<CreateSourcesOptions> = {}) =>
+  createSources({
+    replayDir: join(REPLAY, folder),
+    enabled: all,
+    intervalsMs: every(1000),
+    powermetrics: { samplers: [], sudo: false },
+    logger: memoryLogger(),
+    ...extra,
+  });
 
 /** Run sources for `ms` and collect everything they emit. */
 async function collect(sources: Source[], ms: number) {
@@ -66,14 +76,7 @@ t.test('timing units: 29 documents in the M1 Pro stream, one iostat row each', a
 });
 
 t.test('m2-ultra replay: every source yields real values', async (t) => {
-  const sources = createSources({
-    replayDir: join(REPLAY, 'm2-ultra'),
-    speed: 20,
-    enabled: all,
-    intervalsMs: every(1000),
-    powermetrics: { samplers: [], sudo: false },
-    logger: memoryLogger(),
-  });
+  const sources = bundled('m2-ultra', { speed: 20 });
   t.same(sources.map((s) => s.name).sort(), [...SOURCE_NAMES].sort());
   const { got, errors } = await collect(sources, 1500);
   t.same(errors, [], 'no parse errors');
@@ -121,14 +124,7 @@ t.test('m2-ultra replay: every source yields real values', async (t) => {
 });
 
 t.test('m1-pro replay: the 29-sample stream and the other sources', async (t) => {
-  const sources = createSources({
-    replayDir: join(REPLAY, 'm1-pro'),
-    speed: 100,
-    enabled: all,
-    intervalsMs: every(1000),
-    powermetrics: { samplers: [], sudo: false },
-    logger: memoryLogger(),
-  });
+  const sources = bundled('m1-pro', { speed: 100 });
   const { got, errors, states } = await collect(sources, 1500);
   t.same(errors, []);
   t.equal(got.powermetrics?.length, 29, 'one pass, 29 documents');
@@ -154,14 +150,10 @@ t.test('m1-pro replay: the 29-sample stream and the other sources', async (t) =>
 });
 
 t.test('loop: the stream starts again from the top', async (t) => {
-  const sources = createSources({
-    replayDir: join(REPLAY, 'm2-ultra'),
+  const sources = bundled('m2-ultra', {
     speed: 50,
     loop: true,
     enabled: { ...Object.fromEntries(SOURCE_NAMES.map((n) => [n, false])), powermetrics: true, iostat: true } as Record<SourceName, boolean>,
-    intervalsMs: every(1000),
-    powermetrics: { samplers: [], sudo: false },
-    logger: memoryLogger(),
   });
   const { got, states } = await collect(sources, 1000);
   t.ok(got.powermetrics!.length >= 5, `single document repeated (${got.powermetrics!.length})`);
@@ -179,14 +171,7 @@ t.test('a folder with some files missing: those sources are absent', async (t) =
 });
 
 t.test('takeSnapshot waits for an interval iostat row and every source', async (t) => {
-  const sources = createSources({
-    replayDir: join(REPLAY, 'm2-ultra'),
-    speed: 20,
-    enabled: all,
-    intervalsMs: every(1000),
-    powermetrics: { samplers: [], sudo: false },
-    logger: memoryLogger(),
-  });
+  const sources = bundled('m2-ultra', { speed: 20 });
   const snap = await takeSnapshot(sources, { timeoutMs: 5000 });
   t.equal(snap.timedOut, false);
   t.same(snap.missing, []);
