@@ -57,15 +57,5 @@ export function captureSources(capture: Capture, intervalMs = 3_600_000): Source
   }));
 }
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback (the one helper, re-exported for the tests that import it from here). */
+export { freePort } from '../helpers/prometheus.ts';

@@ -21,7 +21,8 @@ import { buildResource } from '../../src/export/resource.ts';
 import { memoryLogger } from '../../src/log.ts';
 import type { Sample } from '../../src/samples.ts';
 import { createSources } from '../../src/sources/index.ts';
-import { freePort, M2_ULTRA, readCapture } from './capture.ts';
+import { freePort, type PromSeries, waitFor } from '../helpers/prometheus.ts';
+import { M2_ULTRA, readCapture } from './capture.ts';
 
 function prometheusBinary(): string | undefined {
   try {
@@ -31,32 +32,12 @@ function prometheusBinary(): string | undefined {
   }
 }
 
-interface Series {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(base: string, expr: string, time?: number): Promise<Series[]> {
+async function query(base: string, expr: string, time?: number): Promise<PromSeries[]> {
   const params = new URLSearchParams({ query: expr, ...(time !== undefined ? { time: String(time) } : {}) });
   const r = await fetch(`${base}/api/v1/query?${params}`);
-  const body = (await r.json()) as { status: string; error?: string; data: { result: Series[] } };
+  const body = (await r.json()) as { status: string; error?: string; data: { result: PromSeries[] } };
   if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
   return body.data.result;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 40_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 /** The catalog applied to the capture's (constant) samples: expected Prometheus series → value. */
@@ -141,11 +122,11 @@ t.test('Debian Prometheus scrapes the replaying agent: names and values match th
   t.ok(expectedNames.size >= 20, `capture covers ${expectedNames.size} constant metrics`);
 
   // wait until Prometheus has stored every expected series (smc and vm_stat arrive on their own intervals)
-  const stored = await until('every expected series in Prometheus', async () => {
+  const stored = await waitFor('every expected series in Prometheus', async () => {
     const all = await query(base, '{job="silicon-agent"}');
     const names = new Set(all.map((s) => s.metric.__name__));
     return [...expectedNames].every((n) => names.has(n)) && names.has('hw_energy_joules_total') ? all : undefined;
-  });
+  }, 40_000, 250);
 
   const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
   t.same(targets.data.activeTargets.map((x) => [x.health, x.lastError]), [['up', '']], 'scrape healthy, text format accepted');
@@ -181,13 +162,13 @@ t.test('Debian Prometheus scrapes the replaying agent: names and values match th
   const cpuEnergyJ = Number(/<key>cpu_energy<\/key>\s*<integer>(\d+)<\/integer>/.exec(plist)![1]) / 1000;
   const E = 'hw_energy_joules_total{hw_id="cpu"}';
   const N = 'silicon_agent_samples_total{silicon_agent_source="powermetrics"}';
-  const pair = await until('one scrape holding both series', async () => {
+  const pair = await waitFor('one scrape holding both series', async () => {
     const at = Date.now() / 1000;
     const [e, n, te, tn] = await Promise.all([E, N, `timestamp(${E})`, `timestamp(${N})`].map((q) => query(base, q, at)));
-    const v = (r: Series[] | undefined) => (r?.[0] ? Number(r[0].value[1]) : undefined);
+    const v = (r: PromSeries[] | undefined) => (r?.[0] ? Number(r[0].value[1]) : undefined);
     const [ev, nv] = [v(e), v(n)];
     return ev !== undefined && nv !== undefined && v(te) === v(tn) ? ([ev, nv] as const) : undefined;
-  });
+  }, 40_000, 250);
   t.ok(pair[1] >= 1);
   t.ok(Math.abs(pair[0] - pair[1] * cpuEnergyJ) < 1e-9, `energy ${pair[0]} J = ${pair[1]} samples × ${cpuEnergyJ} J`);
   const energyType = (await (await fetch(`${base}/api/v1/metadata?metric=hw_energy_joules_total`)).json()) as { data: Record<string, Array<{ type: string }>> };
