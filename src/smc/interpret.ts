@@ -60,6 +60,20 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
   let unknown = 0;
 
   const plausible = (c: number) => Number.isFinite(c) && c >= SILICON_RANGE_C[0] && c <= SILICON_RANGE_C[1];
+  /** Is a reading exported? Plausible, and for an unknown sensor within `maxUnknown`; a refusal is counted. */
+  const admit = (celsius: number, known: boolean): boolean => {
+    if (!plausible(celsius)) {
+      drop('implausible_temperature');
+      return false;
+    }
+    if (known) return true;
+    if (unknown >= maxUnknown) {
+      drop('unknown_over_limit');
+      return false;
+    }
+    unknown++;
+    return true;
+  };
 
   // ---- temperatures ----
   const temperatures: TemperatureReading[] = [];
@@ -74,16 +88,8 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
       continue;
     }
     const group = info?.group ?? 'other';
-    if (!plausible(celsius)) {
-      drop('implausible_temperature');
-      continue;
-    }
+    if (!admit(celsius, info !== undefined)) continue;
     if (info === undefined) {
-      if (unknown >= maxUnknown) {
-        drop('unknown_over_limit');
-        continue;
-      }
-      unknown++;
       const die = /^T[a-z][0-9]/.test(k.key) ? dies.get(k.key[1]!)?.(k.key[2]!) : undefined;
       temperatures.push({ id: k.key, name: 'Unidentified sensor', group, celsius, ...(die !== undefined ? { die } : {}) });
       continue;
@@ -99,17 +105,7 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
     const info = classifyHidSensor(s.sensorName);
     if (info === null) continue;
     const group = info?.group ?? 'other';
-    if (!plausible(s.celsius)) {
-      drop('implausible_temperature');
-      continue;
-    }
-    if (info === undefined) {
-      if (unknown >= maxUnknown) {
-        drop('unknown_over_limit');
-        continue;
-      }
-      unknown++;
-    }
+    if (!admit(s.celsius, info !== undefined)) continue;
     temperatures.push({
       id: `hid:${s.sensorName}#${n}`,
       name: info?.name ?? `${s.sensorName} (HID)`,
