@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processSignals } from './signals.ts';
 
 interface Command {
   name: string;
@@ -83,6 +84,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`silicon-agent: unknown command ${JSON.stringify(first)}\n\n${help()}`);
     return 64;
   }
+  // `run`: signal handlers before anything slow loads (src/signals.ts), so an early SIGHUP or
+  // SIGTERM never gets Node's default action.
+  if (cmd.name === 'run') processSignals();
   const file = join(HERE, 'commands', cmd.module + EXT);
   if (!existsSync(file)) {
     process.stderr.write(`silicon-agent: the \`${cmd.name}\` command is not available in this build\n`);

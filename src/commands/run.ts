@@ -8,6 +8,11 @@
  * With SILICON_AGENT_STATUS_FILE set (the launchd job sets it) it keeps that file up to date for
  * `silicon-agent status` (src/status-file.ts): written at most every 5 s, and once more on stop.
  *
+ * Signals (src/signals.ts, installed before anything slow starts): SIGTERM/SIGINT stop the sources,
+ * flush a final export and exit 0 within 5 s of the signal (during start-up: once started). SIGHUP
+ * reloads the configuration; one that arrives during start-up is queued and applied once the agent
+ * is up (several count as one), and one during shutdown is ignored.
+ *
  * Exit codes: 0 after a clean stop, 64 bad arguments (EX_USAGE), 66 missing replay folder
  * (EX_NOINPUT), 78 bad configuration (EX_CONFIG), 1 anything else.
  */
@@ -20,6 +25,7 @@ import { buildResource, readHostFacts, type HostFacts } from '../export/resource
 import { createGovernor } from '../governor.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createPlausibilityFilter } from '../plausibility.ts';
+import { processSignals } from '../signals.ts';
 import { createStatusWriter, STATUS_FILE_ENV } from '../status-file.ts';
 // src/sources/index.ts (every source and parser) is imported only once the exporters are up, so
 // /metrics answers quickly after start (the issue asks for 2 s through npx).
@@ -95,21 +101,9 @@ export interface RunOptions {
   onStarted?: (agent: Agent) => void;
 }
 
-function signals(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      // A second signal while stopping ends the process at once.
-      process.once(sig, () => process.exit(130));
-      resolve(sig);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
-}
-
 export async function main(argv: string[], opts: RunOptions = {}): Promise<number> {
+  // First thing (src/cli.ts has already installed them, before loading this module): see src/signals.ts.
+  const signals = opts.stopSignal ? undefined : processSignals();
   let args;
   try {
     args = parseArgs({
@@ -154,6 +148,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   }
 
   const log = createLogger({ level: config.log.level });
+  signals?.attach(log);
   const mode = await chooseMode(args.replay);
   if (mode.replayDir !== undefined) {
     if (!existsSync(mode.replayDir) || !statSync(mode.replayDir).isDirectory()) {
@@ -209,47 +204,46 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     status?.close();
     return 1;
   }
+  log.info('started', { sources: agent.sources.map((s) => s.name) });
   opts.onStarted?.(agent);
 
   // The Prometheus server keeps the process alive, but it can be disabled: hold a ref'd timer until stop.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  const offHup = opts.stopSignal ? () => {} : onHangup(() => reloadConfig(agent, log, { ...(args.config !== undefined ? { file: args.config } : {}), env }));
-  const sig = await (opts.stopSignal ?? signals());
-  offHup();
+  const load = { ...(args.config !== undefined ? { file: args.config } : {}), env };
+  signals?.running(() => reloadConfig(agent, log, load));
+  const sig = await (opts.stopSignal ?? signals!.stop);
   log.info('stopping', { signal: sig });
-  // Stop children, flush a final export and exit 0 within 5 s, whatever hangs (issue 5).
+  // Stop children, flush a final export and exit 0 within 5 s of the signal, whatever hangs (issue 5).
+  const deadlineMs = Math.max(500, STOP_DEADLINE_MS - (signals?.stopRequestedAt !== undefined ? performance.now() - signals.stopRequestedAt : 0));
   const stopped = await Promise.race([
-    agent.stop().then(
-      () => true,
-      (err: unknown) => {
-        log.error('error while stopping', { error: err as Error });
-        return true;
-      },
-    ),
-    new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_DEADLINE_MS).unref()),
+    (async () => {
+      await signals?.reloadsSettled();
+      await agent.stop();
+      return true;
+    })().catch((err: unknown) => {
+      log.error('error while stopping', { error: err as Error });
+      return true;
+    }),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref()),
   ]);
   clearInterval(keepAlive);
   status?.close();
-  if (!stopped) log.warn('stop did not finish in time; exiting anyway', { deadlineMs: STOP_DEADLINE_MS });
+  if (!stopped) log.warn('stop did not finish in time; exiting anyway', { deadlineMs });
   log.info('stopped');
-  // Anything still holding the event loop (a child that ignores SIGTERM, a socket) must not keep
-  // the process past the deadline: an unref'd timer that only fires if the process is still alive.
-  if (!opts.stopSignal) setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
+  if (!opts.stopSignal) {
+    // Exit explicitly once stderr has taken the last line, rather than when the event loop drains:
+    // anything still holding it (a child that ignores SIGTERM, a socket) must not keep the process
+    // past the deadline, and Node's natural exit closes the signal handles first, so a SIGHUP in
+    // that window would still terminate the process by its default action.
+    // (process.exit() takes the exit code src/cli.ts sets from this function's result.)
+    process.stderr.write('', () => setImmediate(() => process.exit()));
+    setTimeout(() => process.exit(), 500).unref();
+  }
   return 0;
 }
 
-/** SIGTERM/SIGINT to exit: the stop (children, final export) is bounded by this. */
+/** SIGTERM/SIGINT to exit: the stop (children, final export) is bounded by this, counted from the signal. */
 export const STOP_DEADLINE_MS = 4500;
-
-/** SIGHUP handler; returns the function that removes it. */
-function onHangup(reload: () => Promise<unknown>): () => void {
-  let busy: Promise<void> = Promise.resolve();
-  const on = () => {
-    busy = busy.then(reload).then(() => undefined);
-  };
-  process.on('SIGHUP', on);
-  return () => process.off('SIGHUP', on);
-}
 
 /**
  * SIGHUP: read the configuration again (same --config file and environment). A bad new
