@@ -102,6 +102,16 @@ async function main(argv: string[]): Promise<number> {
   return mod.main(rest);
 }
 
+// A reader that stops early (`… | head`) closes the pipe: stop quietly, as `cat` would, instead of
+// dying on an unhandled EPIPE. A closed stderr loses log lines but never stops the agent.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {

@@ -226,12 +226,21 @@ export function formatTable(results: CheckResult[]): string[] {
   return [`${'check'.padEnd(w)}  result  detail`, ...results.map((r) => `${r.name.padEnd(w)}  ${r.status.padEnd(6)}  ${r.detail}`)];
 }
 
+export const DOCTOR_USAGE = `usage: silicon-agent doctor [--config FILE]
+  --config FILE   check this configuration file (default: the installed one, else built-in defaults)
+Exit status: 0 no check failed, 1 at least one FAIL, 64 usage.`;
+
 export async function doctor(argv: string[], ctx: CommandContext, deps: DoctorDeps = {}): Promise<number> {
   let config: string | undefined;
   try {
-    config = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' } } }).values.config;
+    const v = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }).values;
+    if (v.help) {
+      ctx.out(DOCTOR_USAGE);
+      return 0;
+    }
+    config = v.config;
   } catch (err) {
-    ctx.err(`${(err as Error).message}\nusage: silicon-agent doctor [--config FILE]`);
+    ctx.err(`${(err as Error).message}\n${DOCTOR_USAGE}`);
     return 64;
   }
   const results = await runChecks(ctx, config, deps);

@@ -90,7 +90,7 @@ function firstLine(s: string): string {
   return s.split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 200) ?? '';
 }
 
-export function parseDumpArgs(argv: string[]): { ok: true; opts: DumpOptions } | { ok: false; error: string } {
+export function parseDumpArgs(argv: string[]): { ok: true; opts: DumpOptions } | { ok: false; error: string; /** --help: error is the usage, for stdout with exit 0. */ help?: true } {
   try {
     const { values: v } = parseArgs({
       args: argv,
@@ -102,7 +102,7 @@ export function parseDumpArgs(argv: string[]): { ok: true; opts: DumpOptions } |
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
-    if (v.help) return { ok: false, error: DUMP_USAGE };
+    if (v.help) return { ok: false, help: true, error: DUMP_USAGE };
     const seconds = Number(v.seconds);
     if (!(seconds > 0 && seconds <= 3600)) return { ok: false, error: `--seconds must be between 0 and 3600, got ${v.seconds}` };
     return { ok: true, opts: { seconds, ...(v.out !== undefined ? { out: v.out } : {}), ...(v.config !== undefined ? { config: v.config } : {}) } };
@@ -227,6 +227,10 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = defaultContext();
   const p = parseDumpArgs(argv);
   if (!p.ok) {
+    if (p.help) {
+      ctx.out(p.error);
+      return 0;
+    }
     ctx.err(p.error);
     return 64;
   }

@@ -39,7 +39,7 @@ export const INSTALL_USAGE = `usage: silicon-agent install [--dry-run] [--collec
   --node PATH       node binary for the job (default: the one running this command)
   --entry PATH      compiled entry point (default: <package>/dist/src/cli.js)`;
 
-export function parseInstallArgs(argv: string[]): { ok: true; opts: InstallOptions } | { ok: false; error: string } {
+export function parseInstallArgs(argv: string[]): { ok: true; opts: InstallOptions } | { ok: false; error: string; /** --help: error is the usage, for stdout with exit 0. */ help?: true } {
   let v;
   try {
     v = parseArgs({
@@ -59,7 +59,7 @@ export function parseInstallArgs(argv: string[]): { ok: true; opts: InstallOptio
   } catch (err) {
     return { ok: false, error: `${(err as Error).message}\n${INSTALL_USAGE}` };
   }
-  if (v.help) return { ok: false, error: INSTALL_USAGE };
+  if (v.help) return { ok: false, help: true, error: INSTALL_USAGE };
   if (v.root && v.user !== undefined) return { ok: false, error: `--user and --root exclude each other\n${INSTALL_USAGE}` };
   if (v.user !== undefined && !/^[a-z_][a-z0-9_-]{0,31}$/.test(v.user)) return { ok: false, error: `--user: not a valid account name: ${JSON.stringify(v.user)}` };
   if (v.user === 'root') return { ok: false, error: 'use --root to run the agent as root' };
@@ -325,6 +325,10 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = defaultContext();
   const parsed = parseInstallArgs(argv);
   if (!parsed.ok) {
+    if (parsed.help) {
+      ctx.out(parsed.error);
+      return 0;
+    }
     ctx.err(parsed.error);
     return 64;
   }

@@ -36,7 +36,7 @@ export async function main(argv: string[], io: Partial<SmcDumpIo> = {}): Promise
       return 0;
     } else {
       err(`smc dump: unknown argument ${JSON.stringify(a)}\n${USAGE}\n`);
-      return 2;
+      return 64; // EX_USAGE, like every other command
     }
   }
 

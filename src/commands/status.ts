@@ -64,12 +64,21 @@ export function formatStatus(r: StatusReport, now: Date): string[] {
   return lines;
 }
 
+export const STATUS_USAGE = `usage: silicon-agent status [--json]
+  --json   the same report as JSON (job, install record, the agent's status file)
+Exit status: 0 the job is loaded and running, 3 not running or not installed, 64 usage.`;
+
 export async function status(argv: string[], ctx: CommandContext): Promise<number> {
   let json = false;
   try {
-    json = parseArgs({ args: argv, strict: true, options: { json: { type: 'boolean', default: false } } }).values.json;
+    const v = parseArgs({ args: argv, strict: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }).values;
+    if (v.help) {
+      ctx.out(STATUS_USAGE);
+      return 0;
+    }
+    json = v.json;
   } catch (err) {
-    ctx.err(`${(err as Error).message}\nusage: silicon-agent status [--json]`);
+    ctx.err(`${(err as Error).message}\n${STATUS_USAGE}`);
     return 64;
   }
   const r = await collectStatus(ctx);

@@ -25,14 +25,14 @@ export const UNINSTALL_USAGE = `usage: silicon-agent uninstall [--dry-run] [--ke
   --dry-run     print what would be removed; change nothing
   --keep-logs   leave ${PATHS.logDir} in place`;
 
-export function parseUninstallArgs(argv: string[]): { ok: true; opts: UninstallOptions } | { ok: false; error: string } {
+export function parseUninstallArgs(argv: string[]): { ok: true; opts: UninstallOptions } | { ok: false; error: string; /** --help: error is the usage, for stdout with exit 0. */ help?: true } {
   try {
     const { values: v } = parseArgs({
       args: argv,
       strict: true,
       options: { 'dry-run': { type: 'boolean', default: false }, 'keep-logs': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
     });
-    if (v.help) return { ok: false, error: UNINSTALL_USAGE };
+    if (v.help) return { ok: false, help: true, error: UNINSTALL_USAGE };
     return { ok: true, opts: { dryRun: v['dry-run'], keepLogs: v['keep-logs'] } };
   } catch (err) {
     return { ok: false, error: `${(err as Error).message}\n${UNINSTALL_USAGE}` };
@@ -103,6 +103,10 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = defaultContext();
   const p = parseUninstallArgs(argv);
   if (!p.ok) {
+    if (p.help) {
+      ctx.out(p.error);
+      return 0;
+    }
     ctx.err(p.error);
     return 64;
   }
