@@ -13,8 +13,12 @@
  * reloads the configuration; one that arrives during start-up is queued and applied once the agent
  * is up (several count as one), and one during shutdown is ignored.
  *
- * Exit codes: 0 after a clean stop, 64 bad arguments (EX_USAGE), 66 missing replay folder
- * (EX_NOINPUT), 78 bad configuration (EX_CONFIG), 1 anything else.
+ * Under launchd (SILICON_AGENT_LOG_FILE set to the job's StandardErrorPath) it watches for newsyslog's
+ * rotation of that file and then stops cleanly and exits 75, so launchd restarts it on the fresh file.
+ *
+ * Exit codes: 0 after a clean stop, 75 after a log rotation (EX_TEMPFAIL: launchd restarts it),
+ * 64 bad arguments (EX_USAGE), 66 missing replay folder (EX_NOINPUT), 78 bad configuration
+ * (EX_CONFIG), 1 anything else.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +27,7 @@ import { createAgent, type Agent } from '../agent.ts';
 import { ConfigError, EX_CONFIG, loadConfig, redactedConfig, toSourcesOptions, type Config } from '../config.ts';
 import { buildResource, readHostFacts, type HostFacts } from '../export/resource.ts';
 import { createGovernor } from '../governor.ts';
+import { EX_LOG_ROTATED, LOG_FILE_ENV, watchLogRotation } from '../launchd/log-rotation.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createPlausibilityFilter } from '../plausibility.ts';
 import { processSignals } from '../signals.ts';
@@ -211,7 +216,12 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   const keepAlive = setInterval(() => {}, 1 << 30);
   const load = { ...(args.config !== undefined ? { file: args.config } : {}), env };
   signals?.running(() => reloadConfig(agent, log, load));
-  const sig = await (opts.stopSignal ?? signals!.stop);
+  // Under launchd: after newsyslog renames the log file, stop and exit 75 so launchd starts the
+  // agent again on the fresh file (src/launchd/log-rotation.ts explains why).
+  const rotation = watchRotation(env, log, () => signals?.requestStop('log-rotated'));
+  const sig = await Promise.race([opts.stopSignal ?? signals!.stop, rotation.rotated]);
+  rotation.stop();
+  const exitCode = sig === 'log-rotated' ? EX_LOG_ROTATED : 0;
   log.info('stopping', { signal: sig });
   // Stop children, flush a final export and exit 0 within 5 s of the signal, whatever hangs (issue 5).
   const deadlineMs = Math.max(500, STOP_DEADLINE_MS - (signals?.stopRequestedAt !== undefined ? performance.now() - signals.stopRequestedAt : 0));
@@ -239,7 +249,32 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     process.stderr.write('', () => setImmediate(() => process.exit()));
     setTimeout(() => process.exit(), 500).unref();
   }
-  return 0;
+  return exitCode;
+}
+
+/** How often the log file is compared with stderr (default 60 s; SILICON_AGENT_LOG_CHECK_MS for tests). */
+export const LOG_CHECK_ENV = 'SILICON_AGENT_LOG_CHECK_MS';
+
+function watchRotation(
+  env: Record<string, string | undefined>,
+  log: Logger,
+  onRotated: () => void,
+): { rotated: Promise<string>; stop(): void } {
+  const path = env[LOG_FILE_ENV];
+  if (!path) return { rotated: new Promise<string>(() => {}), stop() {} };
+  const every = Number(env[LOG_CHECK_ENV]);
+  let resolve!: (reason: string) => void;
+  const rotated = new Promise<string>((r) => (resolve = r));
+  const w = watchLogRotation({
+    path,
+    ...(every > 0 ? { intervalMs: every } : {}),
+    onRotated: (why) => {
+      log.warn('log file rotated: stopping so launchd restarts the agent on the fresh file', { path, why, exitCode: EX_LOG_ROTATED });
+      onRotated();
+      resolve('log-rotated');
+    },
+  });
+  return { rotated, stop: () => w.stop() };
 }
 
 /** SIGTERM/SIGINT to exit: the stop (children, final export) is bounded by this, counted from the signal. */

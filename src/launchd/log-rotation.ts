@@ -13,7 +13,7 @@
  * rename and the restart land in agent.log.0, which is why the rotation file does not compress.
  * No signal and no pid file are needed, so newsyslog (root) never acts on a file the agent user writes.
  *
- * The agent should call `watchLogRotation` in `run` when SILICON_AGENT_LOG_FILE is set.
+ * `run` (src/commands/run.ts) calls `watchLogRotation` when SILICON_AGENT_LOG_FILE is set.
  */
 import { fstatSync, statSync } from 'node:fs';
 
