@@ -10,7 +10,9 @@
  * Live, powermetrics and iostat run at 1 s so the snapshot is quick — except powermetrics through
  * sudo, which keeps the configured interval (the sudoers rule allows exact command lines only).
  *
- * Exit codes: 0 every enabled source gave a sample; 1 some did not (or parse errors occurred);
+ * A source that gave nothing (unavailable, e.g. the SMC without its addon, or silent until the
+ * timeout) is listed with its reason — in the table and in the JSON's `unavailable` — and does not
+ * fail the command: exit 0 when at least one source produced a sample; 1 when none did;
  * 64 bad arguments; 66 replay folder missing; 78 bad configuration.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -61,6 +63,8 @@ export interface SampleOutput {
   takenAt: string;
   timedOut: boolean;
   sources: Partial<Record<SourceName, { state: SourceStatus['state']; reason?: string; sample: SampleBySource[SourceName] | null }>>;
+  /** Enabled sources without a usable sample, and why (the source's own reason, or the wait that ran out). */
+  unavailable: Array<{ source: SourceName; reason: string }>;
   errors: ParseError[];
 }
 
@@ -169,9 +173,19 @@ export async function main(argv: string[], ioIn: Partial<SampleIo> = {}): Promis
     ...(replayDir !== undefined ? { replayDir, speed, loop: false } : {}),
   });
   const snap = await takeSnapshot(sources, { timeoutMs: timeoutS * 1000 });
-  const out = toOutput(snap, sources.map((s) => s.name), replayDir, reason, manifest);
+  const out = toOutput(snap, sources.map((s) => s.name), replayDir, reason, manifest, timeoutS);
   io.stdout(args.json ? JSON.stringify(out, null, 2) + '\n' : formatTable(out));
-  return snap.missing.length === 0 && snap.errors.length === 0 ? 0 : 1;
+  // Partial data is still data (the SMC without its addon must not fail a Mac's snapshot).
+  return sources.some((s) => !snap.missing.includes(s.name)) ? 0 : 1;
+}
+
+/** Why a source has no usable sample in the snapshot. */
+function whyMissing(n: SourceName, snap: Snapshot, timeoutS: number): string {
+  const st = snap.status[n];
+  if (st?.reason) return st.reason;
+  if (snap.latest[n]) return 'only the since-boot average arrived, no interval row';
+  const state = st?.state ?? 'starting';
+  return state === 'unavailable' ? 'unavailable' : `no sample within ${timeoutS} s (${state})`;
 }
 
 export function toOutput(
@@ -180,6 +194,7 @@ export function toOutput(
   replayDir: string | undefined,
   reason: 'flag' | 'not-macos' | undefined,
   manifest: ReplayManifest | undefined,
+  timeoutS = 10,
 ): SampleOutput {
   const sources: SampleOutput['sources'] = {};
   for (const n of names) {
@@ -208,6 +223,7 @@ export function toOutput(
     takenAt: new Date().toISOString(),
     timedOut: snap.timedOut,
     sources,
+    unavailable: names.filter((n) => snap.missing.includes(n)).map((n) => ({ source: n, reason: whyMissing(n, snap, timeoutS) })),
     errors: snap.errors,
   };
   return out;
@@ -308,6 +324,10 @@ export function formatTable(out: SampleOutput): string {
   if (out.errors.length > 0) {
     lines.push('', `Parse errors (${out.errors.length})`);
     for (const e of out.errors.slice(0, 10)) lines.push(`  ${e.source} ${e.kind}: ${e.message}`);
+  }
+  if (out.unavailable.length > 0) {
+    lines.push('', `Unavailable (${out.unavailable.length} of ${Object.keys(s).length} sources)`);
+    lines.push(...table(out.unavailable.map((u) => [u.source, u.reason])));
   }
   if (out.timedOut) lines.push('', 'Timed out waiting for: ' + Object.entries(s).filter(([, v]) => !v?.sample).map(([k]) => k).join(', '));
   return lines.join('\n') + '\n';
