@@ -10,7 +10,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processSignals } from './signals.ts';
 
 interface Command {
   name: string;
@@ -86,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
   }
   // `run`: signal handlers before anything slow loads (src/signals.ts), so an early SIGHUP or
   // SIGTERM never gets Node's default action.
-  if (cmd.name === 'run') processSignals();
+  // (Loaded by path like the commands, so a build without it still runs the others.)
+  if (cmd.name === 'run' && existsSync(join(HERE, 'signals' + EXT)))
+    ((await import(new URL(`./signals${EXT}`, import.meta.url).href)) as typeof import('./signals.ts')).processSignals();
   const file = join(HERE, 'commands', cmd.module + EXT);
   if (!existsSync(file)) {
     process.stderr.write(`silicon-agent: the \`${cmd.name}\` command is not available in this build\n`);
