@@ -34,15 +34,34 @@ export interface LoggerOptions {
 
 const SECRET = /authorization|header|token|password|secret|api[-_]?key|cookie/i;
 
+/**
+ * A copy of `fields` with every value under a secret-looking name replaced by '[redacted]', at any
+ * depth: inside nested objects and inside arrays (`[{ authorization: … }]`). Errors become
+ * their message, a Date stays a Date (JSON.stringify prints it), a cycle becomes '[circular]'.
+ */
 export function redact(fields: Fields): Fields {
+  return redactObject(fields, new WeakSet());
+}
+
+function redactObject(fields: Fields, seen: WeakSet<object>): Fields {
+  seen.add(fields);
   const out: Fields = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (SECRET.test(k)) out[k] = '[redacted]';
-    else if (v instanceof Error) out[k] = v.message;
-    else if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = redact(v as Fields);
-    else out[k] = v;
-  }
+  for (const [k, v] of Object.entries(fields)) out[k] = SECRET.test(k) ? '[redacted]' : redactValue(v, seen);
+  seen.delete(fields);
   return out;
+}
+
+function redactValue(v: unknown, seen: WeakSet<object>): unknown {
+  if (v instanceof Error) return v.message;
+  if (!v || typeof v !== 'object') return v;
+  if (seen.has(v)) return '[circular]';
+  if (Array.isArray(v)) {
+    seen.add(v);
+    const out = v.map((x) => redactValue(x, seen));
+    seen.delete(v);
+    return out;
+  }
+  return v instanceof Date ? v : redactObject(v as Fields, seen);
 }
 
 function human(v: unknown): string {
