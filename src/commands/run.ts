@@ -22,8 +22,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createAgent, type Agent } from '../agent.ts';
+import { EX_USAGE, parseDataArgs, positiveOption } from './data-args.ts';
 import { ConfigError, EX_CONFIG, loadConfig, redactedConfig, toSourcesOptions, type Config } from '../config.ts';
 import { buildResource, readHostFacts, type HostFacts } from '../export/resource.ts';
 import { createGovernor } from '../governor.ts';
@@ -35,7 +35,7 @@ import { createStatusWriter, STATUS_FILE_ENV } from '../status-file.ts';
 // src/sources/index.ts (every source and parser) is imported only once the exporters are up, so
 // /metrics answers quickly after start (the issue asks for 2 s through npx).
 
-export const EX_USAGE = 64;
+export { EX_USAGE };
 export const EX_NOINPUT = 66;
 
 export const USAGE = `usage: silicon-agent run [--replay DIR] [--config FILE] [--speed N] [--no-loop]
@@ -109,33 +109,12 @@ export interface RunOptions {
 export async function main(argv: string[], opts: RunOptions = {}): Promise<number> {
   // First thing (src/cli.ts has already installed them, before loading this module): see src/signals.ts.
   const signals = opts.stopSignal ? undefined : processSignals();
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        replay: { type: 'string' },
-        config: { type: 'string' },
-        speed: { type: 'string' },
-        'no-loop': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-      strict: true,
-    }).values;
-  } catch (err) {
-    process.stderr.write(`silicon-agent run: ${(err as Error).message}\n${USAGE}`);
-    return EX_USAGE;
-  }
-  if (args.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const speed = args.speed === undefined ? 1 : Number(args.speed);
-  if (!(speed > 0) || !Number.isFinite(speed)) {
-    process.stderr.write(`silicon-agent run: --speed must be a positive number, got "${args.speed}"\n`);
-    return EX_USAGE;
-  }
+  const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+  const parsed = parseDataArgs('run', argv, { 'no-loop': { type: 'boolean', default: false } }, USAGE, io);
+  if ('exit' in parsed) return parsed.exit;
+  const args = parsed.values;
+  const speed = positiveOption('run', 'speed', args.speed, 1, io);
+  if (speed === undefined) return EX_USAGE;
 
   const env = opts.env ?? process.env;
   let config: Config;

@@ -17,7 +17,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, EX_CONFIG, loadConfig, toSourcesOptions } from '../config.ts';
 import { createLogger } from '../log.ts';
 import type { ParseError, SampleBySource, SourceName } from '../samples.ts';
@@ -25,10 +24,10 @@ import { SOURCE_NAMES } from '../samples.ts';
 import type { ReplayManifest } from '../sources/index.ts';
 import { createSources, defaultReplayDir, liveSupported, readManifest } from '../sources/index.ts';
 import { takeSnapshot } from '../sources/snapshot.ts';
+import { EX_USAGE, parseDataArgs, positiveOption } from './data-args.ts';
 import type { Snapshot } from '../sources/snapshot.ts';
 import type { SourceStatus } from '../sources/source.ts';
 
-const EX_USAGE = 64;
 const EX_NOINPUT = 66;
 
 export const USAGE = `usage: silicon-agent sample [--replay DIR] [--json] [--timeout S] [--config FILE] [--speed N]
@@ -82,37 +81,10 @@ export async function main(argv: string[], ioIn: Partial<SampleIo> = {}): Promis
     env: process.env,
     ...ioIn,
   };
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        replay: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        config: { type: 'string' },
-        speed: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    io.stderr(`silicon-agent sample: ${(err as Error).message}\n${USAGE}`);
-    return EX_USAGE;
-  }
-  if (args.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  const num = (name: string, v: string | undefined, def: number): number | undefined => {
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (!(n > 0) || !Number.isFinite(n)) {
-      io.stderr(`silicon-agent sample: --${name} must be a positive number, got ${JSON.stringify(v)}\n`);
-      return undefined;
-    }
-    return n;
-  };
+  const parsed = parseDataArgs('sample', argv, { json: { type: 'boolean', default: false }, timeout: { type: 'string' } }, USAGE, io);
+  if ('exit' in parsed) return parsed.exit;
+  const args = parsed.values;
+  const num = (name: string, v: string | undefined, def: number) => positiveOption('sample', name, v, def, io);
   const speed = num('speed', args.speed, 10);
   if (speed === undefined) return EX_USAGE;
 
