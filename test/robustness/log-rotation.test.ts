@@ -22,23 +22,28 @@ const lines = (file: string) =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** The CLI with stderr opened on a fresh agent.log (as launchd does); SILICON_AGENT_LOG_FILE = logFileEnv(path). */
+async function agentLoggingToFile(t: { teardown(fn: () => void): void }, logFileEnv: (log: string) => string) {
+  const log = join(mkdtempSync(join(tmpdir(), 'sa-logrot-')), 'agent.log');
+  const fd = openSync(log, 'a');
+  const configFile = writeConfig({ exporters: { otlp: { enabled: false }, prometheus: { port: await freePort() } } });
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--replay', M2_ULTRA, '--config', configFile], {
+    stdio: ['ignore', 'ignore', fd],
+    env: { ...cleanEnv(), SILICON_AGENT_CONFIG: '', SILICON_AGENT_LOG_FILE: logFileEnv(log), SILICON_AGENT_LOG_CHECK_MS: '100' },
+  });
+  closeSync(fd);
+  const exited = once(child, 'exit');
+  t.teardown(() => child.kill('SIGKILL'));
+  return { log, child, exited };
+}
+
 t.test('the job sets SILICON_AGENT_LOG_FILE to the file launchd opens as stderr', async (t) => {
   const d = jobDict({ node: '/usr/local/bin/node', entry: '/opt/sa/dist/src/cli.js', privilege: 'user', user: '_siliconagent', group: '_siliconagent' });
   t.equal((d.EnvironmentVariables as Record<string, string>).SILICON_AGENT_LOG_FILE, d.StandardErrorPath);
 });
 
 t.test('newsyslog-style rename of agent.log: clean stop, exit 75', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sa-logrot-'));
-  const log = join(dir, 'agent.log');
-  const fd = openSync(log, 'a');
-  const configFile = writeConfig({ exporters: { otlp: { enabled: false }, prometheus: { port: await freePort() } } });
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--replay', M2_ULTRA, '--config', configFile], {
-    stdio: ['ignore', 'ignore', fd],
-    env: { ...cleanEnv(), SILICON_AGENT_CONFIG: '', SILICON_AGENT_LOG_FILE: log, SILICON_AGENT_LOG_CHECK_MS: '100' },
-  });
-  closeSync(fd);
-  const exited = once(child, 'exit');
-  t.teardown(() => child.kill('SIGKILL'));
+  const { log, child, exited } = await agentLoggingToFile(t, (log) => log);
 
   for (let i = 0; i < 300 && !lines(log).some((l) => l.msg === 'started'); i++) await sleep(50);
   t.ok(lines(log).some((l) => l.msg === 'started'), 'the agent logs into agent.log');
@@ -65,17 +70,7 @@ t.test('newsyslog-style rename of agent.log: clean stop, exit 75', async (t) => 
 });
 
 t.test('without SILICON_AGENT_LOG_FILE (not under launchd) nothing watches', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sa-logrot-'));
-  const log = join(dir, 'agent.log');
-  const fd = openSync(log, 'a');
-  const configFile = writeConfig({ exporters: { otlp: { enabled: false }, prometheus: { port: await freePort() } } });
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--replay', M2_ULTRA, '--config', configFile], {
-    stdio: ['ignore', 'ignore', fd],
-    env: { ...cleanEnv(), SILICON_AGENT_CONFIG: '', SILICON_AGENT_LOG_FILE: '', SILICON_AGENT_LOG_CHECK_MS: '100' },
-  });
-  closeSync(fd);
-  const exited = once(child, 'exit');
-  t.teardown(() => child.kill('SIGKILL'));
+  const { log, child, exited } = await agentLoggingToFile(t, () => '');
   for (let i = 0; i < 300 && !lines(log).some((l) => l.msg === 'started'); i++) await sleep(50);
   renameSync(log, `${log}.0`);
   await sleep(600);
