@@ -388,7 +388,8 @@ export const CATALOG: readonly MetricDef[] = [
     *accumulate(sample) {
       const s = sample as IostatSample;
       if (s.sinceBoot) return;
-      const dt = s.intervalS ?? 1;
+      const dt = s.intervalS;
+      if (dt === undefined) return; // no known window: nothing to integrate
       for (const d of s.disks) if (!d.appeared) yield { value: d.bytesPerS * dt, attributes: { 'system.device': d.device } };
     },
   },
@@ -402,7 +403,8 @@ export const CATALOG: readonly MetricDef[] = [
     *accumulate(sample) {
       const s = sample as IostatSample;
       if (s.sinceBoot) return;
-      const dt = s.intervalS ?? 1;
+      const dt = s.intervalS;
+      if (dt === undefined) return;
       for (const d of s.disks) if (!d.appeared) yield { value: d.transfersPerS * dt, attributes: { 'system.device': d.device } };
     },
   },
@@ -666,7 +668,8 @@ export const CATALOG: readonly MetricDef[] = [
     description: 'Whole-system energy since the agent started: SMC system power × the SMC polling interval.',
     *accumulate(sample) {
       const s = sample as SmcSample;
-      yield* when(s.systemPowerW, (w) => [{ value: w * (s.intervalS ?? 1), attributes: {} }]);
+      const dt = s.intervalS;
+      if (dt !== undefined) yield* when(s.systemPowerW, (w) => [{ value: w * dt, attributes: {} }]);
     },
   },
 

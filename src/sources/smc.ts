@@ -70,11 +70,17 @@ export function createSmcSource(opts: SmcSourceOptions): SmcSource {
   const schedule = (fn: () => void, ms: number) => {
     if (!stopped) timer = setTimeout(fn, ms);
   };
-  const intervalS = () => {
+  /**
+   * Seconds since the previous read: the window over which this reading's system power is
+   * integrated into `hw.host.energy`. The first read has no window (undefined: it adds no energy,
+   * rather than charging a whole nominal interval), and neither has a read after a gap longer than
+   * 3 intervals (sleep, a stalled addon): one power reading says nothing about such a span.
+   */
+  const intervalS = (): number | undefined => {
     const now = performance.now();
-    const dt = lastReadAt === undefined ? opts.intervalMs / 1000 : (now - lastReadAt) / 1000;
+    const dt = lastReadAt === undefined ? undefined : (now - lastReadAt) / 1000;
     lastReadAt = now;
-    return dt > 0 ? dt : opts.intervalMs / 1000;
+    return dt !== undefined && dt > 0 && dt <= (3 * opts.intervalMs) / 1000 ? dt : undefined;
   };
 
   async function startReplay(file: string) {

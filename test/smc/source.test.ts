@@ -22,13 +22,17 @@ const until = async (f: () => boolean) => {
 
 t.test('replay of the M2 Max dump flows through the catalog metrics', async (t) => {
   const c = collect();
-  const src = createSmcSource({ intervalMs: 5000, replayFile: SMC_DIR + FULL_DUMP, maxSamples: 1, hwModel: 'Mac14,13' });
+  const src = createSmcSource({ intervalMs: 50, replayFile: SMC_DIR + FULL_DUMP, maxSamples: 2, hwModel: 'Mac14,13' });
   src.start(c.sink);
-  await until(() => c.results.length > 0);
+  await until(() => c.results.length > 1);
   await src.stop();
-  const s = c.results[0] as SmcSample;
-  t.equal(s.type, 'smc');
-  t.equal(s.intervalS, 5, 'first interval is the nominal one');
+  const first = c.results[0] as SmcSample;
+  const s = c.results[1] as SmcSample;
+  t.equal(first.type, 'smc');
+  t.equal(first.intervalS, undefined, 'the first read has no window to integrate over');
+  const hostEnergy = CATALOG.find((m) => m.name === 'hw.host.energy')!;
+  t.same(isAccumulated(hostEnergy) ? [...hostEnergy.accumulate(first)] : null, [], 'so it adds no energy');
+  t.ok(s.intervalS !== undefined && s.intervalS >= 0.04 && s.intervalS < 0.15, `second read: window ${s.intervalS} s since the first`);
   const state: CatalogState = { latest: { smc: s }, self: emptySelfStats() };
   const metric = (name: string) => CATALOG.find((m) => m.name === name)!;
   const observe = (name: string) => {
@@ -47,7 +51,7 @@ t.test('replay of the M2 Max dump flows through the catalog metrics', async (t) 
   t.same(observe('hw.fan.speed'), [], 'Mac Studio fans at 0 RPM: no points');
   t.same(observe('hw.fan.speed.limit').map((p) => p.value), [1350, 5349, 1522, 5777]);
   t.same(observe('hw.host.power').map((p) => p.value), [Math.fround(8.552598)]);
-  t.same(observe('hw.host.energy').map((p) => p.value), [Math.fround(8.552598) * 5], 'W × interval');
+  t.same(observe('hw.host.energy').map((p) => p.value), [Math.fround(8.552598) * s.intervalS!], 'W × the measured window');
   t.same(c.statuses.map((x) => x.state), ['starting', 'running', 'stopped']);
 });
 
