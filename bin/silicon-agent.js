@@ -5,7 +5,14 @@
 // - An installed package (under node_modules, where Node does not strip types), or a launchd job
 //   pointing here, runs the compiled JS in dist/ (`npm run build`).
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+// Start-up time: keep V8's compiled code (and Node's type-stripped sources) in Node's on-disk compile
+// cache (default <tmpdir>/node-compile-cache, NODE_COMPILE_CACHE overrides, NODE_DISABLE_COMPILE_CACHE=1
+// turns it off), so every start after the first skips most of the parsing and compiling. `run`
+// flushes it once the agent is up. A cache that cannot be written is simply not used.
+module.enableCompileCache?.();
 
 const major = Number(process.versions.node.split('.')[0]);
 const source = new URL('../src/cli.ts', import.meta.url);

@@ -21,19 +21,19 @@
  * (EX_CONFIG), 1 anything else.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { join } from 'node:path';
-import { createAgent, type Agent } from '../agent.ts';
+import { createAgent, type Agent, type AgentPlugin } from '../agent.ts';
 import { EX_USAGE, parseDataArgs, positiveOption } from './data-args.ts';
 import { ConfigError, EX_CONFIG, loadConfig, redactedConfig, toSourcesOptions, type Config } from '../config.ts';
 import { buildResource, readHostFacts, type HostFacts } from '../export/resource.ts';
-import { createGovernor } from '../governor.ts';
 import { EX_LOG_ROTATED, LOG_FILE_ENV, watchLogRotation } from '../launchd/log-rotation.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createPlausibilityFilter } from '../plausibility.ts';
 import { processSignals } from '../signals.ts';
 import { createStatusWriter, STATUS_FILE_ENV } from '../status-file.ts';
-// src/sources/index.ts (every source and parser) is imported only once the exporters are up, so
-// /metrics answers quickly after start (the issue asks for 2 s through npx).
+// src/sources/index.ts (every source and parser) and the governor are imported only once the
+// exporters are up, so /metrics answers quickly after start (the issue asks for 2 s through npx).
 
 export { EX_USAGE };
 export const EX_NOINPUT = 66;
@@ -169,7 +169,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
       // (src/plausibility.ts); the governor meters the agent + children every 10 s and degrades
       // within budget.cpuPercent / budget.rssMiB (src/governor.ts, docs/budget.md).
       filters: [createPlausibilityFilter()],
-      plugins: [createGovernor({ log })],
+      plugins: [lazyPlugin('governor', async () => (await import('../governor.ts')).createGovernor({ log }))],
       ...(status ? { observer: status } : {}),
       // Sources and the final flush share the 5 s shutdown budget (see STOP_DEADLINE_MS).
       stopTimeoutMs: 2000,
@@ -189,6 +189,9 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     return 1;
   }
   log.info('started', { sources: agent.sources.map((s) => s.name) });
+  // Everything start-up needs is loaded now: persist the compile cache bin/silicon-agent.js enabled
+  // (Node writes it at exit otherwise, and a long-running agent may never exit cleanly).
+  module.flushCompileCache?.();
   opts.onStarted?.(agent);
 
   // The Prometheus server keeps the process alive, but it can be disabled: hold a ref'd timer until stop.
@@ -254,6 +257,24 @@ function watchRotation(
     },
   });
   return { rotated, stop: () => w.stop() };
+}
+
+/**
+ * A plugin whose module is loaded when it starts — after the exporters listen — so /metrics answers
+ * sooner (the governor pulls in the self-meter and execa).
+ */
+function lazyPlugin(name: string, load: () => Promise<AgentPlugin>): AgentPlugin {
+  let plugin: AgentPlugin | undefined;
+  return {
+    name,
+    async start(agent) {
+      plugin = await load();
+      await plugin.start?.(agent);
+    },
+    async stop() {
+      await plugin?.stop?.();
+    },
+  };
 }
 
 /** SIGTERM/SIGINT to exit: the stop (children, final export) is bounded by this, counted from the signal. */

@@ -1,12 +1,15 @@
 /**
  * `npx --no-install silicon-agent run --replay fixtures/replay/m2-ultra` (the issue's command, through
  * npm's own npx and the package's bin) serves /metrics within 2 s of being started, says it is
- * replaying, and stops cleanly on SIGTERM. (Timing is the issue's acceptance criterion; under heavy
- * machine load npx's own start-up, not the agent's, dominates.)
+ * replaying, and stops cleanly on SIGTERM. (Timing is the issue's acceptance criterion; npx's own
+ * start-up — npm loading itself — is most of it: measured on this 2-core box, idle, about 0.85 s
+ * from spawn to the first 200 through npx, of which the agent is about 0.34 s; see src/commands/run.ts
+ * and bin/silicon-agent.js for what keeps the agent's part small.)
  */
 import { spawn } from 'node:child_process';
 import t from 'tap';
 import { freePort } from '../export/capture.ts';
+import { cleanEnv } from '../robustness/agent-process.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const DEADLINE_MS = 2000;
@@ -26,8 +29,11 @@ async function firstMetrics(port: number, startedAt: number, exited: () => boole
 }
 
 t.test('npx --no-install silicon-agent run --replay <M2 Ultra folder> serves /metrics within 2 s', async (t) => {
-  // npx links the local package on its first use; do that once so the timed run measures the agent.
-  const warm = spawn('npx', ['--no-install', 'silicon-agent', 'run', '--help'], { cwd: root, stdio: 'ignore' });
+  // npx links the local package on its first use; do that once so the timed run measures the agent
+  // (like any earlier start on a node, it also fills Node's compile cache: bin/silicon-agent.js).
+  // Both runs get the environment without tap's per-process instrumentation (NODE_OPTIONS loaders,
+  // coverage): a user's shell has none of it.
+  const warm = spawn('npx', ['--no-install', 'silicon-agent', 'run', '--help'], { cwd: root, stdio: 'ignore', env: cleanEnv() });
   await new Promise((r) => warm.on('exit', r));
 
   const port = await freePort();
@@ -37,7 +43,7 @@ t.test('npx --no-install silicon-agent run --replay <M2 Ultra folder> serves /me
     cwd: root,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, OTEL_EXPORTER_PROMETHEUS_PORT: String(port), SILICON_AGENT_OTLP_ENABLED: 'false' },
+    env: { ...cleanEnv(), OTEL_EXPORTER_PROMETHEUS_PORT: String(port), SILICON_AGENT_OTLP_ENABLED: 'false' },
   });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
