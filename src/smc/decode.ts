@@ -32,12 +32,30 @@ function bigEndian(b: ArrayLike<number>, n: number): number {
   return v;
 }
 
+/**
+ * Scratch for values of up to 8 bytes (every numeric type): decoding runs for every polled key on
+ * every interval, and a fresh Uint8Array + DataView per key was most of the SMC source's garbage
+ * (docs/benchmarks.md). Only longer values (`ch8*` strings) get their own copy. Single-threaded, and
+ * nothing here yields between filling and reading it.
+ */
+const SCRATCH = new Uint8Array(8);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+
 /** Decode `bytes` of SMC type `type` (4 characters with trailing spaces, e.g. `flt `). */
 export function decodeSmcValue(type: string, bytes: ArrayLike<number>): SmcValue {
   const size = bytes.length;
   if (type.length !== 4) return null;
-  const u8 = Uint8Array.from(bytes as ArrayLike<number>);
-  const view = new DataView(u8.buffer);
+  let u8: Uint8Array;
+  let view: DataView;
+  if (size <= SCRATCH.length) {
+    // The same byte conversion as Uint8Array.from (ToUint8); the stale tail beyond `size` is never read.
+    for (let i = 0; i < size; i++) SCRATCH[i] = bytes[i]!;
+    u8 = SCRATCH;
+    view = SCRATCH_VIEW;
+  } else {
+    u8 = Uint8Array.from(bytes as ArrayLike<number>);
+    view = new DataView(u8.buffer);
+  }
 
   if (type === 'flt ') return size === 4 ? view.getFloat32(0, true) : null;
 
@@ -65,7 +83,8 @@ export function decodeSmcValue(type: string, bytes: ArrayLike<number>): SmcValue
   if (type === 'ioft') return size === 8 ? Number(view.getBigInt64(0, true)) / 65536 : null;
   if (type === 'ch8*') {
     let s = '';
-    for (const b of u8) {
+    for (let i = 0; i < size; i++) {
+      const b = u8[i]!;
       if (b === 0) break;
       s += String.fromCharCode(b);
     }

@@ -14,6 +14,7 @@
 import type { FanReading, HidSensor, SmcKey, SmcPowerReading, SmcSample, TemperatureReading } from '../samples.ts';
 import { decodeSmcValue, smcNumber } from './decode.ts';
 import {
+  type SensorInfo,
   classifyHidSensor,
   classifySmcKey,
   dieByBank,
@@ -45,15 +46,62 @@ export const SILICON_RANGE_C = [10, 130] as const;
 export const SYSTEM_POWER_CEILING_W = 1000;
 const MAX_FANS = 8;
 
+/**
+ * What depends only on the key list (names and types, in order), not on the values: the index of
+ * each key's first occurrence, and the temperature keys in key order with their classification.
+ * Live, the same poll list is read every interval and a replay repeats one dump, so the plan is
+ * computed once and reused while the list is unchanged (compared name by name, type by type).
+ */
+interface Plan {
+  names: string[];
+  types: string[];
+  /** Key name → index of its first occurrence. */
+  index: Map<string, number>;
+  /** Temperature keys (first occurrences) sorted by key, with their catalog entry (null = excluded). */
+  temps: Array<{ i: number; info: SensorInfo | null | undefined; unknownDie: number | undefined }>;
+}
+
+let lastPlan: Plan | undefined;
+
+function planFor(keys: readonly SmcKey[]): Plan {
+  const p = lastPlan;
+  if (p && p.names.length === keys.length) {
+    let same = true;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k.key !== p.names[i] || k.type !== p.types[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return p;
+  }
+  const index = new Map<string, number>();
+  keys.forEach((k, i) => {
+    if (!index.has(k.key)) index.set(k.key, i);
+  });
+  const tIdx = [...index.values()].filter((i) => keys[i]!.key.startsWith('T') && isTemperatureType(keys[i]!.type));
+  const dies = dieByBank(tIdx.map((i) => keys[i]!.key));
+  tIdx.sort((a, b) => (keys[a]!.key < keys[b]!.key ? -1 : keys[a]!.key > keys[b]!.key ? 1 : 0));
+  const temps = tIdx.map((i) => {
+    const key = keys[i]!.key;
+    const info = classifySmcKey(key, dies);
+    const unknownDie = info === undefined && /^T[a-z][0-9]/.test(key) ? dies.get(key[1]!)?.(key[2]!) : undefined;
+    return { i, info, unknownDie };
+  });
+  lastPlan = { names: keys.map((k) => k.key), types: keys.map((k) => k.type), index, temps };
+  return lastPlan;
+}
+
 export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] = [], opts: InterpretOptions = {}): SmcSample {
   const dropped: Record<string, number> = {};
   const drop = (reason: string) => {
     dropped[reason] = (dropped[reason] ?? 0) + 1;
   };
-  const byKey = new Map<string, SmcKey>();
-  for (const k of keys) if (!byKey.has(k.key)) byKey.set(k.key, k);
+  const plan = planFor(keys);
   const num = (key: string): number | undefined => {
-    const k = byKey.get(key);
+    const i = plan.index.get(key);
+    const k = i === undefined ? undefined : keys[i];
     return k ? smcNumber(decodeSmcValue(k.type, k.bytes)) : undefined;
   };
   const maxUnknown = opts.maxUnknown ?? 64;
@@ -77,11 +125,9 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
 
   // ---- temperatures ----
   const temperatures: TemperatureReading[] = [];
-  const tKeys = [...byKey.values()].filter((k) => k.key.startsWith('T') && isTemperatureType(k.type));
-  const dies = dieByBank(tKeys.map((k) => k.key));
-  for (const k of [...tKeys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    const info = classifySmcKey(k.key, dies);
+  for (const { i, info, unknownDie: die } of plan.temps) {
     if (info === null) continue; // calibration reference
+    const k = keys[i]!;
     const celsius = smcNumber(decodeSmcValue(k.type, k.bytes));
     if (celsius === undefined) {
       drop('undecodable');
@@ -90,7 +136,6 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
     const group = info?.group ?? 'other';
     if (!admit(celsius, info !== undefined)) continue;
     if (info === undefined) {
-      const die = /^T[a-z][0-9]/.test(k.key) ? dies.get(k.key[1]!)?.(k.key[2]!) : undefined;
       temperatures.push({ id: k.key, name: 'Unidentified sensor', group, celsius, ...(die !== undefined ? { die } : {}) });
       continue;
     }

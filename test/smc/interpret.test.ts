@@ -2,7 +2,7 @@ import t from 'tap';
 import type { HidSensor } from '../../src/samples.ts';
 import { SmcSample } from '../../src/samples.ts';
 import { interpretSmc } from '../../src/smc/interpret.ts';
-import { dumpKeys, FULL_DUMP } from './fixtures.ts';
+import { DUMPS, dumpKeys, FULL_DUMP } from './fixtures.ts';
 
 t.test('fans from the M2 Max full dump (FNum 2, both fans reading 0 RPM)', async (t) => {
   const keys = dumpKeys(FULL_DUMP);
@@ -85,4 +85,28 @@ t.test('HID sensors: names repeat, calibration excluded, junk dropped (names fro
 t.test('interval is carried for hw.host.energy', async (t) => {
   t.equal(interpretSmc([], [], { intervalS: 5 }).intervalS, 5);
   t.equal(interpretSmc([], []).intervalS, undefined);
+});
+
+t.test('the per-key-list plan is reused only for the same names and types; values are always read fresh', async (t) => {
+  // The live source reads the same poll list every interval (new objects, new bytes); interpretSmc
+  // caches what depends on the key list alone. Interleave two real dumps and a changed reading.
+  const a = dumpKeys(FULL_DUMP);
+  const other = DUMPS.find((f) => f !== FULL_DUMP)!;
+  const b = dumpKeys(other);
+  const fresh = (keys: typeof a) => keys.map((k) => ({ ...k, bytes: [...k.bytes] }));
+  const first = interpretSmc(a);
+  const firstB = interpretSmc(b);
+  t.same(interpretSmc(fresh(a)), first, `${FULL_DUMP} again (fresh objects) after another list: same sample`);
+  t.same(interpretSmc(fresh(b)), firstB, `${other} again: same sample`);
+  // Change one temperature reading in a copy with the same key list: the new value comes through.
+  const changed = fresh(a);
+  const tcmb = changed.find((k) => k.key === 'TCMb')!;
+  const buf = Buffer.alloc(4);
+  buf.writeFloatLE(61.5);
+  tcmb.bytes = [...buf];
+  t.equal(interpretSmc(changed).temperatures.find((r) => r.id === 'TCMb')?.celsius, 61.5, 'a changed value with an unchanged key list');
+  // Same names, one type changed: not the same plan (the key is no longer a temperature).
+  const retyped = fresh(a).map((k) => (k.key === 'TCMb' ? { ...k, type: 'ui32' } : k));
+  t.equal(interpretSmc(retyped).temperatures.find((r) => r.id === 'TCMb'), undefined, 'a changed type re-plans');
+  t.ok(first.temperatures.some((r) => r.id === 'TCMb'), 'TCMb is a temperature in the dump itself');
 });
