@@ -12,8 +12,9 @@
  * (e.g. a battery-only capture has no `processor`) is not an error, but a present section with a
  * missing or unusable value gives a typed error next to the sample, which keeps what is known.
  */
-import type { ParseError, ClusterSample, CpuSample, RailSample } from '../samples.ts';
-import { parseError, PowermetricsSample, THERMAL_PRESSURE_LEVELS } from '../samples.ts';
+import type { ParseError, ClusterSample, CpuSample, PowermetricsSample, RailSample } from '../samples.ts';
+import { parseError, THERMAL_PRESSURE_LEVELS } from '../samples.ts';
+import { powermetricsSampleProblem } from './powermetrics-check.ts';
 import type { StreamParser } from './parser.ts';
 import { safely } from './parser.ts';
 import type { PlistDict, PlistSelect, PlistValue } from './plist.ts';
@@ -66,9 +67,10 @@ export interface PowermetricsOptions {
   /** Cap on bytes held while waiting for `</plist>` (default 8 MiB); beyond it: `malformed`, resync. */
   maxDocumentBytes?: number;
   /**
-   * Check each sample against the zod schema before emitting it (default true). The mapping
-   * already produces valid samples by construction; this is the safety net, and it costs about
-   * 0.2× a JSON.parse of the document (docs/benchmarks.md), so it stays on.
+   * Check each sample against the PowermetricsSample schema before emitting it (default true). The
+   * mapping already produces valid samples by construction; this is the safety net. It is the
+   * hand-written equivalent of the zod schema (./powermetrics-check.ts, held to zod's verdict by
+   * its test), which allocates nothing on the agent's per-sample path.
    */
   validate?: boolean;
 }
@@ -467,10 +469,9 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
   } else if (th !== undefined) err(ctx, 'invalid_value', 'thermal_pressure is not a string');
 
   if (options.validate !== false) {
-    const z = PowermetricsSample.safeParse(sample);
-    if (!z.success) {
-      const issue = z.error.issues[0];
-      err(ctx, 'invalid_value', `sample failed schema check at ${issue ? issue.path.join('.') : '?'}: ${issue?.message ?? ''}`);
+    const problem = powermetricsSampleProblem(sample);
+    if (problem) {
+      err(ctx, 'invalid_value', `sample failed schema check at ${problem.path || '?'}: ${problem.message}`);
       return ctx.errors;
     }
   }
