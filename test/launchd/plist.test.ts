@@ -32,6 +32,8 @@ t.test('the generated LaunchDaemon plist, read back by libplist, has every key t
   t.same(d.ProgramArguments, [
     '/usr/local/lib/silicon-agent/node_modules/node/bin/node',
     '--max-old-space-size=96',
+    '--max-semi-space-size=1',
+    '--no-opt',
     '/usr/local/lib/silicon-agent/dist/src/cli.js',
     'run',
     '--config',

@@ -41,7 +41,7 @@ export function cleanEnv(): Record<string, string | undefined> {
 }
 
 /** Same flags as `npm start` (package.json) and the launchd job. */
-export const NODE_FLAGS = ['--max-old-space-size=96'];
+export const NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=1', '--no-opt'];
 
 export function startAgent(config: unknown, extraArgs: string[] = []): AgentProcess {
   const configFile = writeConfig(config);
