@@ -8,7 +8,7 @@
  * Input: the real M2 Ultra capture (24 CPUs, 6 clusters, the largest realistic layout we hold),
  * framed as a live stream (a NUL before each next document), fed in 64 KiB chunks like a pipe.
  *
- * Runs under --max-old-space-size=96 like production (re-executes itself with it when missing).
+ * Runs under the production V8 flags (read from the launchd job template; re-executes itself with them).
  * Run: `npm run bench -- soak` (bench/index.ts runs it with --expose-gc).
  */
 import { readFileSync } from 'node:fs';
@@ -20,10 +20,15 @@ import { createPowermetricsParser } from '../src/parsers/powermetrics.ts';
 import { createPlausibilityFilter } from '../src/plausibility.ts';
 import { Store } from '../src/store.ts';
 
-// Same heap cap as production (`npm start`, the launchd job): re-run this file under it if needed.
+// Same V8 flags as production (the launchd job's ProgramArguments, also `npm start`): re-run this
+// file under them if needed.
 if (!process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=96', fileURLToPath(import.meta.url)], { stdio: 'inherit' });
+  const job = JSON.parse(readFileSync(fileURLToPath(new URL('../launchd/io.silicon-agent.plist.json', import.meta.url)), 'utf8')) as { ProgramArguments: string[] };
+  const a = job.ProgramArguments;
+  const flags = a.slice(a.indexOf('{{node}}') + 1, a.indexOf('{{entry}}'));
+  console.log(`soak: node ${flags.join(' ')}`);
+  const r = spawnSync(process.execPath, ['--expose-gc', ...flags, fileURLToPath(import.meta.url)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 
