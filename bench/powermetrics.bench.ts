@@ -12,9 +12,10 @@
  *   JSON.parse                 baseline
  *   plist full                 parsePlist with no projection (builds every dict/array)
  *   plist projected            parsePlist with POWERMETRICS_SELECT (what the agent runs)
- *   document → sample, no zod  parsePowermetricsDocument({ validate: false }): projected parse + mapping + checks
- *   document → sample (+ zod)  the default: the above plus PowermetricsSample.safeParse of each sample
- *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, zod on)
+ *   document → sample, no schema check  parsePowermetricsDocument({ validate: false }): projected parse + mapping + checks
+ *   document → sample (+ schema check)  the default: the above plus the PowermetricsSample check of each sample
+ *                                       (hand-written, src/parsers/powermetrics-check.ts; zod before 51318bb)
+ *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, check on)
  *
  * Run: `npm run bench -- powermetrics` (bench/index.ts runs this file with --expose-gc).
  */
@@ -85,8 +86,8 @@ for (const cap of CAPTURES) {
     ['JSON.parse', () => jsons.map((j) => JSON.parse(j))],
     ['plist full', () => docs.map((d) => parsePlist(d))],
     ['plist projected', () => docs.map((d) => parsePlist(d, { select: POWERMETRICS_SELECT }))],
-    ['document → sample, no zod', () => docs.map((d) => parsePowermetricsDocument(d, { validate: false }))],
-    ['document → sample (+ zod)', () => docs.map((d) => parsePowermetricsDocument(d))],
+    ['document → sample, no check', () => docs.map((d) => parsePowermetricsDocument(d, { validate: false }))],
+    ['document → sample (+ check)', () => docs.map((d) => parsePowermetricsDocument(d))],
     [
       'stream (bytes → samples)',
       () => {
