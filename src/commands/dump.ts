@@ -26,7 +26,7 @@ import { iostatArgs, iostatSeconds } from '../sources/iostat.ts';
 import { powermetricsCommandLine } from '../sources/powermetrics.ts';
 import { REPLAY_FILES, type ReplayManifest, type ReplaySourceInfo } from '../sources/replay.ts';
 import { SYSCTL_NAMES } from '../sources/sysctl.ts';
-import { defaultContext, type CommandContext } from '../system/context.ts';
+import { runCommand, type CommandContext } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
 import { showCommand } from '../system/runner.ts';
 import { main as smcDumpMain } from './smc-dump.ts';
@@ -224,15 +224,5 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const ctx = defaultContext();
-  const p = parseDumpArgs(argv);
-  if (!p.ok) {
-    if (p.help) {
-      ctx.out(p.error);
-      return 0;
-    }
-    ctx.err(p.error);
-    return 64;
-  }
-  return dump(p.opts, ctx);
+  return runCommand(argv, parseDumpArgs, dump);
 }

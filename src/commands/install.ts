@@ -17,7 +17,7 @@ import { DEFAULT_USER, LABEL, PATHS, packageRoot, renderNewsyslog, renderPlist, 
 import { bootoutAndWait, bootstrap, enable, kickstart, SERVICE, type LaunchctlDeps } from '../launchd/launchctl.ts';
 import { readRecord, type InstallRecord } from '../launchd/record.ts';
 import { powermetricsCommandLines, renderSudoers } from '../launchd/sudoers.ts';
-import { defaultContext, type CommandContext } from '../system/context.ts';
+import { runCommand, type CommandContext } from '../system/context.ts';
 import { onDisk, refuseReason } from '../system/host.ts';
 import { tool } from '../system/runner.ts';
 
@@ -322,15 +322,5 @@ export function launchctlTiming(env: NodeJS.ProcessEnv): { drainTimeoutMs?: numb
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const ctx = defaultContext();
-  const parsed = parseInstallArgs(argv);
-  if (!parsed.ok) {
-    if (parsed.help) {
-      ctx.out(parsed.error);
-      return 0;
-    }
-    ctx.err(parsed.error);
-    return 64;
-  }
-  return install(parsed.opts, ctx);
+  return runCommand(argv, parseInstallArgs, install);
 }

@@ -11,7 +11,7 @@ import { dryRunEffects, realEffects } from '../launchd/effects.ts';
 import { PATHS } from '../launchd/job.ts';
 import { bootoutAndWait, SERVICE } from '../launchd/launchctl.ts';
 import { readRecord } from '../launchd/record.ts';
-import { defaultContext, type CommandContext } from '../system/context.ts';
+import { runCommand, type CommandContext } from '../system/context.ts';
 import { onDisk, refuseReason } from '../system/host.ts';
 import { tool } from '../system/runner.ts';
 import { launchctlTiming } from './install.ts';
@@ -100,15 +100,5 @@ export async function uninstall(opts: UninstallOptions, ctx: CommandContext): Pr
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const ctx = defaultContext();
-  const p = parseUninstallArgs(argv);
-  if (!p.ok) {
-    if (p.help) {
-      ctx.out(p.error);
-      return 0;
-    }
-    ctx.err(p.error);
-    return 64;
-  }
-  return uninstall(p.opts, ctx);
+  return runCommand(argv, parseUninstallArgs, uninstall);
 }

@@ -23,3 +23,26 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): CommandCon
     now: () => new Date(),
   };
 }
+
+/** What an admin command's argument parser returns: options, or a usage error (`help`: the usage was asked for). */
+export type ParsedArgs<O> = { ok: true; opts: O } | { ok: false; error: string; help?: true };
+
+/**
+ * The `main` of an admin command: parse, then `--help` → usage on stdout and exit 0, a bad
+ * argument → the error on stderr and exit 64 (EX_USAGE), else run with the default context.
+ */
+export async function runCommand<O>(
+  argv: string[],
+  parse: (argv: string[]) => ParsedArgs<O>,
+  run: (opts: O, ctx: CommandContext) => Promise<number>,
+): Promise<number> {
+  const ctx = defaultContext();
+  const p = parse(argv);
+  if (p.ok) return run(p.opts, ctx);
+  if (p.help) {
+    ctx.out(p.error);
+    return 0;
+  }
+  ctx.err(p.error);
+  return 64;
+}
