@@ -1,7 +1,8 @@
 /**
  * Test helper (not a test): an OTLP/HTTP metrics receiver on loopback that decodes what it is sent,
- * http/protobuf with the OTLP schema in test/otlp-proto (protobufjs) and http/json with JSON.parse,
- * into one normalized shape so both encodings are checked by the same assertions.
+ * http/protobuf with the OTLP schema in test/otlp-proto (protobufjs), and http/json with JSON.parse
+ * checked field by field against the same schema (`jsonSchemaErrors`), into one normalized shape so
+ * both encodings are checked by the same assertions.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -40,6 +41,8 @@ export interface NMetric {
 }
 export interface NRequest {
   contentType: string;
+  /** OTLP/JSON only: every field the schema does not define, or whose JSON type does not fit it. */
+  schemaErrors: string[];
   headers: http.IncomingHttpHeaders;
   resource: Record<string, AttrValue>;
   scopes: Array<{ name: string; version: string; metrics: NMetric[] }>;
@@ -103,7 +106,7 @@ export function normalize(body: Any, contentType: string, headers: http.Incoming
       }),
     };
   });
-  return { contentType, headers, resource: attrs((rm.resource as Any | undefined)?.attributes), scopes };
+  return { contentType, schemaErrors: [], headers, resource: attrs((rm.resource as Any | undefined)?.attributes), scopes };
 }
 
 export interface Receiver {
@@ -115,6 +118,46 @@ export interface Receiver {
 }
 
 /** A receiver on loopback; with `tls` it speaks https. */
+const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const NUMERIC = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
+
+/**
+ * OTLP/JSON against the proto schema: each key must be a field of the message (lowerCamelCase, as the
+ * OTLP/JSON mapping names them), each value of the JSON type its proto type maps to (64-bit integers
+ * as decimal strings, enums as integers, bytes as strings), recursively. Returns what does not fit.
+ */
+export function jsonSchemaErrors(type: protobuf.Type, value: unknown, at = type.name): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${at}: not an object`];
+  const errors: string[] = [];
+  for (const [key, v] of Object.entries(value as Any)) {
+    const field = type.fields[key];
+    if (!field) {
+      errors.push(`${at}.${key}: no such field in ${type.fullName}`);
+      continue;
+    }
+    field.resolve();
+    const items = field.repeated ? (Array.isArray(v) ? v : null) : [v];
+    if (items === null) {
+      errors.push(`${at}.${key}: repeated field is not an array`);
+      continue;
+    }
+    items.forEach((item, i) => {
+      const where = field.repeated ? `${at}.${key}[${i}]` : `${at}.${key}`;
+      if (field.resolvedType instanceof protobuf.Type) errors.push(...jsonSchemaErrors(field.resolvedType, item, where));
+      else if (field.resolvedType instanceof protobuf.Enum) {
+        if (!Number.isInteger(item) || !Object.values(field.resolvedType.values).includes(item as number)) errors.push(`${where}: not a ${field.type} value`);
+      } else if (INT64.has(field.type)) {
+        if (!(typeof item === 'string' && /^-?\d+$/.test(item)) && !Number.isSafeInteger(item)) errors.push(`${where}: not a ${field.type}`);
+      } else if (NUMERIC.has(field.type)) {
+        if (typeof item !== 'number') errors.push(`${where}: not a number`);
+      } else if (field.type === 'bool') {
+        if (typeof item !== 'boolean') errors.push(`${where}: not a bool`);
+      } else if (typeof item !== 'string') errors.push(`${where}: not a ${field.type}`);
+    });
+  }
+  return errors;
+}
+
 export async function startReceiver(tls?: { key: string; cert: string }): Promise<Receiver> {
   const schema = loadOtlpSchema();
   const requests: NRequest[] = [];
@@ -131,15 +174,17 @@ export async function startReceiver(tls?: { key: string; cert: string }): Promis
         return;
       }
       let body: Any;
+      let schemaErrors: string[] = [];
       if (ct.startsWith('application/x-protobuf')) {
         const msg = schema.request.decode(buf);
         body = schema.request.toObject(msg, { longs: String, enums: String, bytes: String }) as Any;
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(schema.response.encode({}).finish());
       } else {
         body = JSON.parse(buf.toString('utf8')) as Any;
+        schemaErrors = jsonSchemaErrors(schema.request, body);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       }
-      const n = normalize(body, ct, req.headers);
+      const n = { ...normalize(body, ct, req.headers), schemaErrors };
       requests.push(n);
       for (const w of waiters.splice(0)) w(n);
     });

@@ -17,7 +17,7 @@ import { replayFacts } from '../../src/commands/run.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { attributesKey } from '../../src/store.ts';
 import { captureSources, freePort, M2_ULTRA, readCapture } from './capture.ts';
-import { startReceiver, type NMetric, type NRequest } from './otlp-receiver.ts';
+import { jsonSchemaErrors, loadOtlpSchema, startReceiver, type NMetric, type NRequest } from './otlp-receiver.ts';
 
 const SECRET = 's3cret-token-value';
 const pkgVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -70,6 +70,7 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
   t.test(`OTLP ${protocol}: replayed M2 Ultra capture arrives intact`, async (t) => {
     const { req, expected, log, self } = await pushOnce(protocol);
     t.match(req.contentType, protocol === 'http/json' ? /^application\/json/ : /^application\/x-protobuf/);
+    t.same(req.schemaErrors, [], 'every field of the body is one the official proto defines, with a fitting JSON type');
 
     // auth header reaches the collector, and never a log line
     t.equal(req.headers.authorization, `Bearer ${SECRET}`);
@@ -196,4 +197,22 @@ t.test('https with a private CA (OTEL_EXPORTER_OTLP_CERTIFICATE) and an auth hea
   t.ok(req.scopes[0]!.metrics.some((m) => m.name === 'hw.energy'), 'metrics arrived over TLS');
   t.equal(agent.self.exports.failure, 0);
   t.notOk(JSON.stringify(log.lines).includes(SECRET));
+});
+
+t.test('the OTLP/JSON schema check rejects what the official proto does not define', async (t) => {
+  const { request } = loadOtlpSchema();
+  const ok = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'hw.power', unit: 'W', gauge: { dataPoints: [{ asDouble: 1.5, timeUnixNano: '1795368403432000000' }] } }] }] }] };
+  t.same(jsonSchemaErrors(request, ok), []);
+  const bad = {
+    resourceMetrics: [
+      { scopeMetrics: [{ metrics: [{ name: 'hw.power', units: 'W', sum: { aggregationTemporality: 7, isMonotonic: 'yes', dataPoints: [{ asDouble: '1.5', timeUnixNano: 17.5 }] } }] }] },
+    ],
+  };
+  t.same(jsonSchemaErrors(request, bad).map((e) => e.replace(/^.*?\.metrics\[0\]\./, '')).sort(), [
+    'sum.aggregationTemporality: not a AggregationTemporality value',
+    'sum.dataPoints[0].asDouble: not a number',
+    'sum.dataPoints[0].timeUnixNano: not a fixed64',
+    'sum.isMonotonic: not a bool',
+    'units: no such field in .opentelemetry.proto.metrics.v1.Metric',
+  ]);
 });
