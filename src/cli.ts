@@ -83,6 +83,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`silicon-agent: unknown command ${JSON.stringify(first)}\n\n${help()}`);
     return 64;
   }
+  // `run`: before anything imports node:http, keep Node's undici from loading with it (~6 MiB of
+  // RSS the agent never uses: src/http-lazy-exports.ts).
+  if (cmd.name === 'run' && existsSync(join(HERE, 'http-lazy-exports' + EXT)))
+    ((await import(new URL(`./http-lazy-exports${EXT}`, import.meta.url).href)) as typeof import('./http-lazy-exports.ts')).keepUndiciLazy();
   // `run`: signal handlers before anything slow loads (src/signals.ts), so an early SIGHUP or
   // SIGTERM never gets Node's default action.
   // (Loaded by path like the commands, so a build without it still runs the others.)

@@ -13,7 +13,6 @@
  * reading is folded into the kind's total.
  */
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
 import type { SelfStats } from './catalog/catalog.ts';
 
 /** A child process the sources expose, with the kind it is reported under. */
@@ -139,6 +138,7 @@ export function readChildrenLinux(pids: number[]): Promise<Map<number, ProcReadi
 
 export async function readChildrenPs(pids: number[]): Promise<Map<number, ProcReading>> {
   if (pids.length === 0) return new Map();
+  const { execa } = await import('execa'); // only where there is no /proc (macOS): not loaded on Linux
   const r = await execa('ps', ['-A', '-o', 'pid=,ppid=,rss=,utime=,time='], { reject: false, timeout: 2000 });
   return sumTrees(parsePsOutput(String(r.stdout ?? '')), pids);
 }

@@ -23,8 +23,7 @@
  * Memory is bounded: the parser bounds its own buffer, the stderr line buffer is capped at 4 KiB,
  * the set of logged stderr kinds at 32 entries.
  */
-import { execa } from 'execa';
-import type { Result } from 'execa';
+import type { execa as Execa, Result } from 'execa';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
@@ -127,6 +126,14 @@ interface Run {
 
 const MAX_STDERR_LINE = 4096;
 
+// execa (~140 modules, 1.5–3.5 MiB of RSS measured) is loaded on the first spawn, not at import: a replay imports
+// this module through src/sources/index.ts but never spawns anything.
+let execaFn: typeof Execa | undefined;
+let execaLoading: Promise<typeof Execa> | undefined;
+function loadExeca(): Promise<typeof Execa> {
+  return (execaLoading ??= import('execa').then((m) => (execaFn = m.execa)));
+}
+
 export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>): ChildSource {
   const timing: ChildTiming = { ...DEFAULT_CHILD_TIMING, ...opts.timing };
   const log = (opts.logger ?? createLogger()).child({ source: opts.name });
@@ -184,9 +191,28 @@ export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>)
     run.proc.kill('SIGTERM');
   };
 
+  let waitingForExeca = false;
   const spawnChild = (): void => {
     retryTimer = undefined;
     if (stopped) return;
+    const execa = execaFn;
+    if (execa === undefined) {
+      // Only until the first child of the process is spawned: one spawn waits for the module.
+      if (waitingForExeca) return;
+      waitingForExeca = true;
+      loadExeca().then(
+        () => {
+          waitingForExeca = false;
+          spawnChild();
+        },
+        (err: unknown) => {
+          waitingForExeca = false;
+          log.error('cannot load execa; child not started', { error: err as Error });
+          setStatus({ state: 'unavailable', reason: 'execa could not be loaded' });
+        },
+      );
+      return;
+    }
     const argv = args();
     const parser = opts.createParser(intervalMs);
     const proc = execa(opts.file, argv, {

@@ -8,7 +8,7 @@
  * only every `unavailableRetryMs` (default 60 s). stderr lines are logged once per distinct kind
  * (e.g. `sysctl: unknown oid 'hw.perflevel1'` on a chip without that level), never fatal.
  */
-import { execa } from 'execa';
+import type { execa as Execa } from 'execa';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
@@ -48,6 +48,10 @@ export interface PollSource extends Source {
   reconfigure(change: { intervalMs?: number }): Promise<void>;
 }
 
+// execa is loaded at the first command run, not at import: replays use this module and spawn nothing.
+let execaLoading: Promise<typeof Execa> | undefined;
+const loadExeca = (): Promise<typeof Execa> => (execaLoading ??= import('execa').then((m) => m.execa));
+
 /** A PollReader that runs a command once per poll (argument array, no shell, bounded output). */
 export function commandReader(
   file: string,
@@ -55,6 +59,7 @@ export function commandReader(
   opts: { timeoutMs: number; env?: Record<string, string> },
 ): PollReader {
   return async (signal) => {
+    const execa = await loadExeca();
     const r = await execa(file, [...args], {
       reject: false,
       stdin: 'ignore',
