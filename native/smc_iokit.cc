@@ -141,16 +141,22 @@ std::string IOReturnName(uint32_t code) {
   return buf;
 }
 
-ReadResult ReadAllKeys() {
-  ReadResult r;
-  Connection c;
+// Opens the connection for a read; on failure records the IOKit error in `r` and returns false.
+static bool OpenFor(Connection& c, ReadResult& r) {
   const char* what = "";
   const kern_return_t kr = c.Open(&what);
   if (kr != kIOReturnSuccess) {
     r.errors.push_back(IoError("", -1, kr, what));
-    return r;
+    return false;
   }
   r.opened = true;
+  return true;
+}
+
+ReadResult ReadAllKeys() {
+  ReadResult r;
+  Connection c;
+  if (!OpenFor(c, r)) return r;
 
   RawKey count;
   ReadError err;
@@ -195,13 +201,7 @@ ReadResult ReadAllKeys() {
 ReadResult ReadKeys(const std::vector<std::string>& keys) {
   ReadResult r;
   Connection c;
-  const char* what = "";
-  const kern_return_t kr = c.Open(&what);
-  if (kr != kIOReturnSuccess) {
-    r.errors.push_back(IoError("", -1, kr, what));
-    return r;
-  }
-  r.opened = true;
+  if (!OpenFor(c, r)) return r;
   for (const std::string& key : keys) {
     RawKey k;
     ReadError err;
