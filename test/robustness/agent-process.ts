@@ -10,6 +10,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOtlpSchema } from '../export/otlp-receiver.ts';
+import { freePort } from '../helpers/prometheus.ts';
 
 export const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 export const M2_ULTRA = new URL('../../fixtures/replay/m2-ultra', import.meta.url).pathname;
@@ -176,4 +177,21 @@ export async function rssOf(pid: number): Promise<number | undefined> {
   const { readChildrenLinux, readChildrenPs } = await import('../../src/selfmeter.ts');
   const read = process.platform === 'linux' ? readChildrenLinux : readChildrenPs;
   return (await read([pid])).get(pid)?.rssBytes;
+}
+
+/**
+ * A receiver that is up and an agent exporting to it only when flushed (60 s interval), each on a
+ * free port; both are torn down with the test. The shape of every signal test.
+ */
+export async function agentWithFlushOnlyReceiver(t: { teardown(fn: () => unknown): void }) {
+  const receiver = switchableReceiver(await freePort());
+  await receiver.up();
+  const agent = startAgent({
+    exporters: { otlp: { endpoint: receiver.url, intervalMs: 60_000 }, prometheus: { port: await freePort() } },
+  });
+  t.teardown(() => {
+    agent.child.kill('SIGKILL');
+    return receiver.down();
+  });
+  return { receiver, agent };
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { freePort } from '../helpers/prometheus.ts';
-import { startAgent, switchableReceiver, type AgentProcess } from './agent-process.ts';
+import { agentWithFlushOnlyReceiver, startAgent, type AgentProcess } from './agent-process.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,15 +38,8 @@ function barrage(agent: AgentProcess, sig: NodeJS.Signals, until: Promise<unknow
 }
 
 t.test('SIGHUP storm during start-up and shutdown: queued, then ignored; SIGTERM still exits 0 with a final export', async (t) => {
-  const receiver = switchableReceiver(await freePort());
-  await receiver.up();
-  const agent = startAgent({
-    exporters: { otlp: { endpoint: receiver.url, intervalMs: 60_000 }, prometheus: { port: await freePort() } },
-  });
-  t.teardown(() => {
-    agent.child.kill('SIGKILL');
-    return receiver.down();
-  });
+  // A 60 s export interval: the only export is the final flush.
+  const { receiver, agent } = await agentWithFlushOnlyReceiver(t);
 
   // From the moment its handlers are in place (while it still loads its modules) until it is started.
   await handlersInstalled(agent);

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import { freePort } from '../helpers/prometheus.ts';
-import { startAgent, switchableReceiver } from './agent-process.ts';
+import { agentWithFlushOnlyReceiver, startAgent } from './agent-process.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,16 +16,8 @@ async function started(agent: ReturnType<typeof startAgent>) {
 
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`${sig}: a final export arrives and the process exits 0 within 5 s`, async (t) => {
-    const receiver = switchableReceiver(await freePort());
-    await receiver.up();
-    // A 60 s export interval: the only export in this test is the final flush.
-    const agent = startAgent({
-      exporters: { otlp: { endpoint: receiver.url, intervalMs: 60_000 }, prometheus: { port: await freePort() } },
-    });
-    t.teardown(() => {
-      agent.child.kill('SIGKILL');
-      return receiver.down();
-    });
+    // A 60 s export interval: the only export is the final flush.
+    const { receiver, agent } = await agentWithFlushOnlyReceiver(t);
     await started(agent);
     t.equal(receiver.exports.length, 0, 'no export before the signal');
     const finalExport = receiver.next(5000);
