@@ -36,6 +36,51 @@ const PROMPT = /^[%$#>]\s+sysctl\b/;
 const SWAP = /^total\s*=\s*(\d+(?:\.\d+)?)M\s+used\s*=\s*(\d+(?:\.\d+)?)M\s+free\s*=\s*(\d+(?:\.\d+)?)M\s*(\(encrypted\))?\s*$/;
 const PERFLEVEL = /^hw\.perflevel(\d+)\.(name|physicalcpu|logicalcpu)$/;
 const UINT = /^\d+$/;
+/** Characters that make a line binary rather than text. */
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/;
+
+const isNameStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isNameChar = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57) || c === 45;
+
+/**
+ * PAIR without the regex for the common line: printable ASCII only, `a.b.c: value`. Returns the
+ * name and value exactly as `PAIR.exec(line.trimEnd())` would, or undefined whenever the line is
+ * anything else (a tab, non-ASCII, an odd shape), and the caller then asks PAIR itself.
+ */
+function asciiPair(line: string): [string, string] | undefined {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === 32) end--;
+  for (let i = 0; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 32 || c > 126) return undefined;
+  }
+  if (end === 0 || !isNameStart(line.charCodeAt(0))) return undefined;
+  let i = 1;
+  while (i < end && isNameChar(line.charCodeAt(i))) i++;
+  let segments = 0;
+  while (i < end && line.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < end && isNameChar(line.charCodeAt(i))) i++;
+    if (i === start) return undefined;
+    segments++;
+  }
+  if (segments === 0) return undefined;
+  const nameEnd = i;
+  while (i < end && line.charCodeAt(i) === 32) i++;
+  const sep = i < end ? line.charCodeAt(i) : -1;
+  if (sep !== 58 && sep !== 61) return undefined;
+  i++;
+  if (i < end && line.charCodeAt(i) === 32) i++;
+  return [line.slice(0, nameEnd), line.slice(i, end)];
+}
+
+/** `name: value` → [name, value], or undefined when the line is not a pair. */
+function splitPair(line: string): [string, string] | undefined {
+  const fast = asciiPair(line);
+  if (fast) return fast;
+  const m = PAIR.exec(line.trimEnd());
+  return m ? [m[1]!, m[2]!] : undefined;
+}
 const MIB = 1048576;
 const PRESSURE: Record<number, 'normal' | 'warn' | 'critical'> = { 1: 'normal', 2: 'warn', 4: 'critical' };
 
@@ -93,7 +138,10 @@ function interpret(values: Record<string, string>, errors: ParseError[]): Sysctl
   if (build !== undefined) sample.osBuild = build;
 
   const levels = new Map<number, PerfLevel>();
-  for (const name of Object.keys(values)) {
+  const names = Object.keys(values);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (!name.startsWith('hw.perflevel')) continue;
     const m = PERFLEVEL.exec(name);
     if (!m) continue;
     const level = Number(m[1]);
@@ -126,12 +174,15 @@ export function parseSysctl(text: string, opts: SysctlParserOptions = {}): Array
     const names = opts.names;
     let nextName = 0;
     const lines = text.split('\n');
+    // One scan of the whole text; the per-line check only runs when something binary is in there.
+    const binary = CONTROL.test(text);
     for (let i = 0; i < lines.length; i++) {
       const lineNo = i + 1;
-      const line = lines[i]!.replace(/\r$/, '');
+      const raw = lines[i]!;
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim().length === 0) continue;
       if (PROMPT.test(line)) continue;
-      if (/[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(line)) {
+      if (binary && CONTROL.test(line)) {
         errors.push(parseError('sysctl', 'malformed', 'binary or non-text data in sysctl output', { line: lineNo }));
         continue;
       }
@@ -150,12 +201,12 @@ export function parseSysctl(text: string, opts: SysctlParserOptions = {}): Array
         pairs++;
         continue;
       }
-      const m = PAIR.exec(line.trimEnd());
-      if (!m) {
+      const pair = splitPair(line);
+      if (!pair) {
         errors.push(parseError('sysctl', 'malformed', `not a sysctl \`name: value\` line: ${line.slice(0, 80)}`, { line: lineNo }));
         continue;
       }
-      values[m[1]!] = m[2]!;
+      values[pair[0]] = pair[1];
       pairs++;
     }
     if (names && nextName < names.length) {

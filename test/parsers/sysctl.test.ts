@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createSysctlParser, parseSysctl } from '../../src/parsers/sysctl.ts';
 import type { SysctlParserOptions } from '../../src/parsers/sysctl.ts';
@@ -195,4 +196,40 @@ t.test('bad input gives typed errors or a sample with what is known, never a thr
   t.ok(j.length > 0);
 
   t.same(kinds(parse('x'.repeat(1024 * 1024 + 1))), ['malformed']);
+});
+
+t.test('the regex-free line split gives exactly what the `name: value` pattern gives', async (t) => {
+  // parseSysctl splits ordinary ASCII lines by hand and only asks the documented pattern about the
+  // rest. Random lines over the characters that matter (name characters, dots, both separators,
+  // spaces, a tab, a prompt character, non-ASCII) must come out as the pattern alone splits them.
+  const PAIR = /^([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+)\s*(?::|=)\s?(.*)$/;
+  const alphabet = ['a', 'Z', '_', '9', '-', '.', ':', '=', ' ', '\t', '%', 'é'];
+  const text = (chars: string[], max: number) => fc.array(fc.constantFrom(...chars), { maxLength: max }).map((a) => a.join(''));
+  const anyLine = text(alphabet, 16);
+  // Near-pairs: `seg.seg`, spaces or a tab, a separator, spaces, a value; any part may be odd.
+  const goodSeg = fc.tuple(fc.constantFrom('a', 'Z', '_'), text(['a', 'Z', '_', '9', '-'], 3)).map(([c, rest]) => c + rest);
+  const seg = fc.oneof({ arbitrary: goodSeg, weight: 6 }, { arbitrary: text(['a', '9', 'é', '.', ' '], 3), weight: 1 });
+  const pad = text([' ', ' ', '\t'], 2);
+  const pairLike = fc
+    .tuple(seg, seg, pad, fc.constantFrom(':', ':', '=', '.', ' '), pad, anyLine)
+    .map(([a, b, p1, sep, p2, v]) => `${a}.${b}${p1}${sep}${p2}${v}`);
+  let pairs = 0;
+  let rejected = 0;
+  const differ: string[] = [];
+  fc.assert(
+    fc.property(fc.oneof({ arbitrary: anyLine, weight: 1 }, { arbitrary: pairLike, weight: 3 }), (line) => {
+      if (line.trim() === '' || /^[%$#>]\s+sysctl\b/.test(line)) return;
+      const m = PAIR.exec(line.trimEnd());
+      const r = parseSysctl(`${line}\n`);
+      const got = JSON.stringify(r.map((x) => (x.type === 'sysctl' ? x.values : x.kind)));
+      const want = JSON.stringify(m ? [{ [m[1]!]: m[2]! }] : ['malformed']);
+      if (m) pairs++;
+      else rejected++;
+      if (got !== want) differ.push(`${JSON.stringify(line)}: ${got}, pattern: ${want}`);
+    }),
+    { numRuns: 20_000, seed: 42 },
+  );
+  t.same(differ.slice(0, 10), [], `${differ.length} of 20,000 lines split differently`);
+  t.ok(pairs > 5000, `${pairs} lines were pairs`);
+  t.ok(rejected > 5000, `${rejected} lines were not`);
 });
