@@ -7,7 +7,7 @@
  * is dropped from `latest` (once, counted as `silicon_agent.values.dropped{drop_reason="stale"}`)
  * and the source reads as down.
  */
-import type { Attributes, CatalogState, Point, SelfStats } from './catalog/catalog.ts';
+import type { AccumulatedMetric, Attributes, CatalogState, Point, SelfStats } from './catalog/catalog.ts';
 import { CATALOG, emptySelfStats, isAccumulated } from './catalog/catalog.ts';
 import type { ParseError, Sample, SampleBySource, SourceName } from './samples.ts';
 import type { SourceSink, SourceStatus } from './sources/source.ts';
@@ -43,6 +43,15 @@ interface Total {
 /** Canonical key of an attribute set (sorted keys), for the running totals. */
 export function attributesKey(a: Attributes): string {
   return JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]]));
+}
+
+/** The accumulated counters of each source, in catalog order (looked up once per sample). */
+const ACCUMULATED_BY_SOURCE = new Map<string, AccumulatedMetric[]>();
+for (const m of CATALOG) {
+  if (!isAccumulated(m)) continue;
+  const list = ACCUMULATED_BY_SOURCE.get(m.source) ?? [];
+  list.push(m);
+  ACCUMULATED_BY_SOURCE.set(m.source, list);
 }
 
 export class Store {
@@ -106,8 +115,10 @@ export class Store {
   }
 
   private accumulate(sample: Sample): void {
-    for (const m of CATALOG) {
-      if (!isAccumulated(m) || m.source !== sample.type) continue;
+    const metrics = ACCUMULATED_BY_SOURCE.get(sample.type);
+    if (metrics === undefined) return;
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i]!;
       let sums = this.sums.get(m.name);
       if (!sums) this.sums.set(m.name, (sums = new Map()));
       for (const p of m.accumulate(sample as SampleBySource[keyof SampleBySource])) {

@@ -184,7 +184,8 @@ function str(ctx: Ctx, d: PlistDict, key: string, where: string): string | undef
 function maxDvfsHz(v: PlistValue | undefined): number | undefined {
   if (!Array.isArray(v)) return undefined;
   let max = -1;
-  for (const s of v) {
+  for (let i = 0; i < v.length; i++) {
+    const s = v[i];
     if (isDict(s)) {
       const f = s.freq;
       if (typeof f === 'number' && Number.isFinite(f) && f > max) max = f;
@@ -406,7 +407,7 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
         let activeFrom: ClusterSample['activeFrom'] = 'cluster';
         if ((fromCpus || activeRatio === undefined) && c.cpus.length > 0) {
           let sum = 0;
-          for (const x of c.cpus) sum += x.activeRatio;
+          for (let j = 0; j < c.cpus.length; j++) sum += c.cpus[j]!.activeRatio;
           activeRatio = clamp01(sum / c.cpus.length);
           activeFrom = 'cpus';
         }
@@ -428,7 +429,8 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
         if (c.onlineRatio !== undefined) cs.onlineRatio = c.onlineRatio;
         if (c.maxDvfsFreqHz !== undefined) cs.maxDvfsFreqHz = c.maxDvfsFreqHz;
         sample.clusters.push(cs);
-        for (const x of c.cpus) {
+        for (let j = 0; j < c.cpus.length; j++) {
+          const x = c.cpus[j]!;
           const s: CpuSample = {
             cpu: x.cpu,
             cluster: c.name,

@@ -45,6 +45,7 @@ export const SILICON_RANGE_C = [10, 130] as const;
 /** A reading above this is not a Mac's whole-system power (the M3 Ultra Mac Studio PSU is 480 W). */
 export const SYSTEM_POWER_CEILING_W = 1000;
 const MAX_FANS = 8;
+const POWER_KEY_LIST = Object.entries(POWER_KEYS);
 
 /**
  * What depends only on the key list (names and types, in order), not on the values: the index of
@@ -124,8 +125,12 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
   };
 
   // ---- temperatures ----
+  // Runs every interval over ~100–300 keys: indexed loops and no object spreads, which allocate on
+  // every step until V8 optimizes the function (minutes at 1 Hz).
   const temperatures: TemperatureReading[] = [];
-  for (const { i, info, unknownDie: die } of plan.temps) {
+  const temps = plan.temps;
+  for (let t = 0; t < temps.length; t++) {
+    const { i, info } = temps[t]!;
     if (info === null) continue; // calibration reference
     const k = keys[i]!;
     const celsius = smcNumber(decodeSmcValue(k.type, k.bytes));
@@ -133,13 +138,14 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
       drop('undecodable');
       continue;
     }
-    const group = info?.group ?? 'other';
     if (!admit(celsius, info !== undefined)) continue;
-    if (info === undefined) {
-      temperatures.push({ id: k.key, name: 'Unidentified sensor', group, celsius, ...(die !== undefined ? { die } : {}) });
-      continue;
-    }
-    temperatures.push({ id: k.key, name: info.name, group, celsius, ...(info.die !== undefined ? { die: info.die } : {}) });
+    const reading: TemperatureReading =
+      info === undefined
+        ? { id: k.key, name: 'Unidentified sensor', group: 'other', celsius }
+        : { id: k.key, name: info.name, group: info.group, celsius };
+    const die = info === undefined ? temps[t]!.unknownDie : info.die;
+    if (die !== undefined) reading.die = die;
+    temperatures.push(reading);
   }
 
   // HID sensors: names repeat (two dies or two PMUs), so the id carries the occurrence.
@@ -184,7 +190,9 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
   // ---- power ----
   const sample: SmcSample = { type: 'smc', temperatures, fans, dropped };
   const powerRails: SmcPowerReading[] = [];
-  for (const [key, name] of Object.entries(POWER_KEYS)) {
+  for (let p = 0; p < POWER_KEY_LIST.length; p++) {
+    const key = POWER_KEY_LIST[p]![0];
+    const name = POWER_KEY_LIST[p]![1];
     const w = num(key);
     if (w === undefined) continue;
     if (w < 0) {
