@@ -2,9 +2,10 @@
  * A polled Source (vm_stat, sysctl, and their replays): every interval, read one complete output,
  * feed it through a fresh StreamParser (push + end) and hand the results to the sink.
  *
- * Polls never pile up: the next poll is scheduled only after the current one finished, at
- * `max(0, interval − elapsed)` after its start, so a slow command delays the next poll instead
- * of overlapping it (logged once). A command that does not exist is `unavailable` and is retried
+ * Polls never pile up: the next poll is scheduled only after the current one finished, at the next
+ * interval boundary on the wall clock at least half an interval away (./aligned.ts: polls of all
+ * sources wake the process together), so a slow command delays the next poll instead of
+ * overlapping it (logged once). The first poll runs at start. A command that does not exist is `unavailable` and is retried
  * only every `unavailableRetryMs` (default 60 s). stderr lines are logged once per distinct kind
  * (e.g. `sysctl: unknown oid 'hw.perflevel1'` on a chip without that level), never fatal.
  */
@@ -13,6 +14,7 @@ import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
 import type { Sample, SourceName } from '../samples.ts';
+import { alignedDelay } from './aligned.ts';
 import { createSinkRelay } from './relay.ts';
 import { createStderrKinds } from './stderr-kinds.ts';
 import type { Source, SourceStatus } from './source.ts';
@@ -149,13 +151,14 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
         setStatus({ state: 'stopped', reason: 'replay finished' });
         return;
       }
-      const elapsed = Date.now() - started;
+      const now = Date.now();
+      const elapsed = now - started;
       if (elapsed > intervalMs)
         log.once(`${opts.name}:slow-poll`, 'warn', 'a poll took longer than the interval; the next one waits', {
           elapsedMs: elapsed,
           intervalMs,
         });
-      timer = setTimeout(tick, Math.max(0, nextMs - elapsed));
+      timer = setTimeout(tick, alignedDelay(nextMs, now));
     };
     inFlight = pollOnce()
       .catch((err: unknown) => {
@@ -199,7 +202,7 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
       // Takes effect at the next scheduling; a pending wait is shortened/lengthened now.
       if (timer && !stopped) {
         clearTimeout(timer);
-        timer = setTimeout(tick, intervalMs);
+        timer = setTimeout(tick, alignedDelay(intervalMs));
       }
     },
   };

@@ -11,7 +11,8 @@
  *
  * A missing file means that source is absent. Streams are cut into one unit per interval (a plist
  * document; an iostat data row with any header lines before it) and one unit is pushed every
- * `intervalMs / speed`, the first one at once. The cut is only timing: the parser receives every
+ * `intervalMs / speed`, the first one at once, the others on the wall-clock grid of that period
+ * (./aligned.ts), like the live polled sources. The cut is only timing: the parser receives every
  * byte in order and does its own framing. At the end of a stream the parser is ended (a cut-off
  * last document becomes its `truncated` error); with `loop` the stream starts again from the top
  * with a fresh parser (as a restarted child would), without it the source reports `stopped`.
@@ -27,6 +28,7 @@ import type { ParseError, Sample, SourceName } from '../samples.ts';
 import { SOURCE_NAMES } from '../samples.ts';
 import type { PollSource } from './poll.ts';
 import { createPollSource } from './poll.ts';
+import { alignedDelay } from './aligned.ts';
 import { createSinkRelay } from './relay.ts';
 import type { Source, SourceStatus } from './source.ts';
 
@@ -182,7 +184,7 @@ export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOpt
         parser = opts.createParser();
         i = 0;
       }
-      timer = setTimeout(step, periodMs);
+      timer = setTimeout(step, alignedDelay(periodMs));
     };
     step();
   };

@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
+import { alignedDelay } from './aligned.ts';
 import { parseSmcDump } from '../parsers/smc-dump.ts';
 import type { HidSensor, SmcKey } from '../samples.ts';
 import { parseError } from '../samples.ts';
@@ -68,7 +69,7 @@ export function createSmcSource(opts: SmcSourceOptions): SmcSource {
     sink?.status(s);
   };
   const schedule = (fn: () => void, ms: number) => {
-    if (!stopped) timer = setTimeout(fn, ms);
+    if (!stopped) timer = setTimeout(fn, alignedDelay(ms));
   };
   /**
    * Seconds since the previous read: the window over which this reading's system power is
