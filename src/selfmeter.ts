@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SelfStats } from './catalog/catalog.ts';
+import { alignedDelay } from './sources/aligned.ts';
 
 /** A child process the sources expose, with the kind it is reported under. */
 export interface ChildProc {
@@ -257,11 +258,19 @@ export function createSelfMeter(opts: SelfMeterOptions): SelfMeter {
           });
       };
       tick();
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
+      // On the sources' wall-clock grid (./sources/aligned.ts): the reading rides on a wakeup the
+      // process has anyway instead of adding one of its own every interval.
+      const next = (): void => {
+        timer = setTimeout(() => {
+          tick();
+          next();
+        }, alignedDelay(intervalMs));
+        timer.unref();
+      };
+      next();
     },
     stop() {
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
       timer = undefined;
     },
   };

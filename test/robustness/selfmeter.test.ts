@@ -99,5 +99,6 @@ t.test('timer feeds onMeasure and stops', async (t) => {
   t.ok(n >= 3, `measured ${n} times`);
   t.equal(seen.length, n, 'no readings after stop');
   t.equal(seen[0], 0);
-  t.ok(seen[1]! > 0.03);
+  // The second reading is on the 50 ms wall-clock grid (src/sources/aligned.ts): 25–75 ms later.
+  t.ok(seen[1]! > 0.02, `second window ${seen[1]} s`);
 });
