@@ -21,7 +21,7 @@ import { parseVmStat } from '../parsers/vm_stat.ts';
 import { loadSmcAddon, type SmcAddonLoad } from '../smc/addon.ts';
 import { binary } from '../sources/binaries.ts';
 import { powermetricsCommandLine } from '../sources/powermetrics.ts';
-import { defaultContext, type CommandContext } from '../system/context.ts';
+import { defaultContext, runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
 import { describeFailure, showCommand } from '../system/runner.ts';
 
@@ -230,24 +230,23 @@ export const DOCTOR_USAGE = `usage: silicon-agent doctor [--config FILE]
   --config FILE   check this configuration file (default: the installed one, else built-in defaults)
 Exit status: 0 no check failed, 1 at least one FAIL, 64 usage.`;
 
-export async function doctor(argv: string[], ctx: CommandContext, deps: DoctorDeps = {}): Promise<number> {
-  let config: string | undefined;
+export function parseDoctorArgs(argv: string[]): ParsedArgs<{ config: string | undefined }> {
   try {
     const v = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }).values;
-    if (v.help) {
-      ctx.out(DOCTOR_USAGE);
-      return 0;
-    }
-    config = v.config;
+    return v.help ? { ok: false, help: true, error: DOCTOR_USAGE } : { ok: true, opts: { config: v.config } };
   } catch (err) {
-    ctx.err(`${(err as Error).message}\n${DOCTOR_USAGE}`);
-    return 64;
+    return { ok: false, error: `${(err as Error).message}\n${DOCTOR_USAGE}` };
   }
-  const results = await runChecks(ctx, config, deps);
-  for (const l of formatTable(results)) ctx.out(l);
-  const failed = results.filter((r) => r.status === 'FAIL').length;
-  ctx.out(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
-  return failed === 0 ? 0 : 1;
+}
+
+export async function doctor(argv: string[], ctx: CommandContext, deps: DoctorDeps = {}): Promise<number> {
+  return runCommand(argv, parseDoctorArgs, async ({ config }) => {
+    const results = await runChecks(ctx, config, deps);
+    for (const l of formatTable(results)) ctx.out(l);
+    const failed = results.filter((r) => r.status === 'FAIL').length;
+    ctx.out(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
+    return failed === 0 ? 0 : 1;
+  }, ctx);
 }
 
 export async function main(argv: string[]): Promise<number> {

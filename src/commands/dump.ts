@@ -26,7 +26,7 @@ import { iostatArgs, iostatSeconds } from '../sources/iostat.ts';
 import { powermetricsCommandLine } from '../sources/powermetrics.ts';
 import { REPLAY_FILES, type ReplayManifest, type ReplaySourceInfo } from '../sources/replay.ts';
 import { SYSCTL_NAMES } from '../sources/sysctl.ts';
-import { runCommand, type CommandContext } from '../system/context.ts';
+import { runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
 import { showCommand } from '../system/runner.ts';
 import { main as smcDumpMain } from './smc-dump.ts';
@@ -90,7 +90,7 @@ function firstLine(s: string): string {
   return s.split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 200) ?? '';
 }
 
-export function parseDumpArgs(argv: string[]): { ok: true; opts: DumpOptions } | { ok: false; error: string; /** --help: error is the usage, for stdout with exit 0. */ help?: true } {
+export function parseDumpArgs(argv: string[]): ParsedArgs<DumpOptions> {
   try {
     const { values: v } = parseArgs({
       args: argv,

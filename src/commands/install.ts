@@ -17,7 +17,7 @@ import { DEFAULT_USER, LABEL, PATHS, packageRoot, renderNewsyslog, renderPlist, 
 import { bootoutAndWait, bootstrap, enable, kickstart, SERVICE, type LaunchctlDeps } from '../launchd/launchctl.ts';
 import { readRecord, type InstallRecord } from '../launchd/record.ts';
 import { powermetricsCommandLines, renderSudoers } from '../launchd/sudoers.ts';
-import { runCommand, type CommandContext } from '../system/context.ts';
+import { runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk, refuseReason } from '../system/host.ts';
 import { tool } from '../system/runner.ts';
 
@@ -39,7 +39,7 @@ export const INSTALL_USAGE = `usage: silicon-agent install [--dry-run] [--collec
   --node PATH       node binary for the job (default: the one running this command)
   --entry PATH      compiled entry point (default: <package>/dist/src/cli.js)`;
 
-export function parseInstallArgs(argv: string[]): { ok: true; opts: InstallOptions } | { ok: false; error: string; /** --help: error is the usage, for stdout with exit 0. */ help?: true } {
+export function parseInstallArgs(argv: string[]): ParsedArgs<InstallOptions> {
   let v;
   try {
     v = parseArgs({

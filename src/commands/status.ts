@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { PATHS } from '../launchd/job.ts';
 import { jobState, SERVICE, type JobState } from '../launchd/launchctl.ts';
 import { readRecord, type InstallRecord } from '../launchd/record.ts';
-import { defaultContext, type CommandContext } from '../system/context.ts';
+import { defaultContext, runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
 import { readStatusFile, type StatusRead } from '../status-file.ts';
 
@@ -68,23 +68,22 @@ export const STATUS_USAGE = `usage: silicon-agent status [--json]
   --json   the same report as JSON (job, install record, the agent's status file)
 Exit status: 0 the job is loaded and running, 3 not running or not installed, 64 usage.`;
 
-export async function status(argv: string[], ctx: CommandContext): Promise<number> {
-  let json = false;
+export function parseStatusArgs(argv: string[]): ParsedArgs<{ json: boolean }> {
   try {
     const v = parseArgs({ args: argv, strict: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }).values;
-    if (v.help) {
-      ctx.out(STATUS_USAGE);
-      return 0;
-    }
-    json = v.json;
+    return v.help ? { ok: false, help: true, error: STATUS_USAGE } : { ok: true, opts: { json: v.json } };
   } catch (err) {
-    ctx.err(`${(err as Error).message}\n${STATUS_USAGE}`);
-    return 64;
+    return { ok: false, error: `${(err as Error).message}\n${STATUS_USAGE}` };
   }
-  const r = await collectStatus(ctx);
-  if (json) ctx.out(JSON.stringify(r, null, 2));
-  else for (const l of formatStatus(r, ctx.now())) ctx.out(l);
-  return r.job.loaded && (r.job.state === undefined || r.job.state === 'running') ? 0 : 3;
+}
+
+export async function status(argv: string[], ctx: CommandContext): Promise<number> {
+  return runCommand(argv, parseStatusArgs, async ({ json }) => {
+    const r = await collectStatus(ctx);
+    if (json) ctx.out(JSON.stringify(r, null, 2));
+    else for (const l of formatStatus(r, ctx.now())) ctx.out(l);
+    return r.job.loaded && (r.job.state === undefined || r.job.state === 'running') ? 0 : 3;
+  }, ctx);
 }
 
 export async function main(argv: string[]): Promise<number> {

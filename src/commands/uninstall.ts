@@ -11,7 +11,7 @@ import { dryRunEffects, realEffects } from '../launchd/effects.ts';
 import { PATHS } from '../launchd/job.ts';
 import { bootoutAndWait, SERVICE } from '../launchd/launchctl.ts';
 import { readRecord } from '../launchd/record.ts';
-import { runCommand, type CommandContext } from '../system/context.ts';
+import { runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk, refuseReason } from '../system/host.ts';
 import { tool } from '../system/runner.ts';
 import { launchctlTiming } from './install.ts';
@@ -25,7 +25,7 @@ export const UNINSTALL_USAGE = `usage: silicon-agent uninstall [--dry-run] [--ke
   --dry-run     print what would be removed; change nothing
   --keep-logs   leave ${PATHS.logDir} in place`;
 
-export function parseUninstallArgs(argv: string[]): { ok: true; opts: UninstallOptions } | { ok: false; error: string; /** --help: error is the usage, for stdout with exit 0. */ help?: true } {
+export function parseUninstallArgs(argv: string[]): ParsedArgs<UninstallOptions> {
   try {
     const { values: v } = parseArgs({
       args: argv,

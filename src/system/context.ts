@@ -29,14 +29,15 @@ export type ParsedArgs<O> = { ok: true; opts: O } | { ok: false; error: string; 
 
 /**
  * The `main` of an admin command: parse, then `--help` → usage on stdout and exit 0, a bad
- * argument → the error on stderr and exit 64 (EX_USAGE), else run with the default context.
+ * argument → the error on stderr and exit 64 (EX_USAGE), else run with `ctx` (the default
+ * context unless a test passes its own).
  */
 export async function runCommand<O>(
   argv: string[],
   parse: (argv: string[]) => ParsedArgs<O>,
   run: (opts: O, ctx: CommandContext) => Promise<number>,
+  ctx: CommandContext = defaultContext(),
 ): Promise<number> {
-  const ctx = defaultContext();
   const p = parse(argv);
   if (p.ok) return run(p.opts, ctx);
   if (p.help) {

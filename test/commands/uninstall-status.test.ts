@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { install, parseInstallArgs } from '../../src/commands/install.ts';
 import { uninstall } from '../../src/commands/uninstall.ts';
 import { status } from '../../src/commands/status.ts';
+import { doctor } from '../../src/commands/doctor.ts';
 import { parseLaunchctlPrint } from '../../src/launchd/launchctl.ts';
 import { createStatusWriter, readStatusFile } from '../../src/status-file.ts';
 import { fakeNode, type FakeNode } from './harness.ts';
@@ -143,4 +144,16 @@ t.test('status when nothing is installed: not loaded, exit 3, says how to instal
   const out = n.out.join('\n');
   t.match(out, /not loaded \(not installed: `sudo silicon-agent install`\)/);
   t.match(out, /no status file at .*status\.json \(the agent has not run yet\)/);
+});
+
+t.test('status and doctor share the admin commands\' usage handling: --help exits 0, a bad option 64', async (t) => {
+  for (const [name, run] of [['status', status], ['doctor', doctor]] as const) {
+    const n = fakeNode();
+    t.teardown(n.cleanup);
+    t.equal(await run(['--help'], n.ctx), 0, `${name} --help`);
+    t.match(n.out.join('\n'), new RegExp(`usage: silicon-agent ${name}`), `${name} --help prints its usage on stdout`);
+    t.equal(await run(['--bogus'], n.ctx), 64, `${name} --bogus`);
+    t.match(n.err.join('\n'), /Unknown option '--bogus'[\s\S]*usage:/, `${name} --bogus: the error, then the usage, on stderr`);
+    t.same(n.calls(), [], `${name}: usage errors run no system command`);
+  }
 });
