@@ -10,19 +10,11 @@ import { join } from 'node:path';
 import t from 'tap';
 import { main, type SampleOutput } from '../../src/commands/sample.ts';
 import { BIN_FROM_PATH_ENV } from '../../src/sources/binaries.ts';
+import { withEnv } from '../helpers/env.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FAKES = join(ROOT, 'test/fakes/tools');
 const M2 = join(ROOT, 'fixtures/replay/m2-ultra');
-
-function withEnv(t: { teardown(fn: () => void): void }, vars: Record<string, string>) {
-  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  t.teardown(() => {
-    for (const [k, v] of Object.entries(old)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  });
-}
 
 async function sample(argv: string[]) {
   let stdout = '';

@@ -12,22 +12,14 @@ import { memoryLogger } from '../../src/log.ts';
 import { BIN_FROM_PATH_ENV } from '../../src/sources/binaries.ts';
 import type { ChildSource } from '../../src/sources/child.ts';
 import { createSources } from '../../src/sources/index.ts';
+import { withEnv } from '../helpers/env.ts';
 import { freePort } from '../helpers/prometheus.ts';
 
 const FAKES = new URL('../fakes/tools', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('a crash loop: restarts_total equals the restarts the child runner reports', async (t) => {
-  const saved = { PATH: process.env.PATH, bin: process.env[BIN_FROM_PATH_ENV], mode: process.env.FAKE_POWERMETRICS_MODE };
-  process.env.PATH = `${FAKES}:${process.env.PATH}`;
-  process.env[BIN_FROM_PATH_ENV] = '1';
-  process.env.FAKE_POWERMETRICS_MODE = 'die';
-  t.teardown(() => {
-    process.env.PATH = saved.PATH;
-    for (const [k, v] of [[BIN_FROM_PATH_ENV, saved.bin], ['FAKE_POWERMETRICS_MODE', saved.mode]] as const)
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-  });
+  withEnv(t, { PATH: `${FAKES}:${process.env.PATH}`, [BIN_FROM_PATH_ENV]: '1', FAKE_POWERMETRICS_MODE: 'die' });
 
   const port = await freePort();
   const config = ConfigSchema.parse({

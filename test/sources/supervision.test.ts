@@ -15,6 +15,7 @@ import { createPowermetricsSource, powermetricsArgs } from '../../src/sources/po
 import type { SourceStatus } from '../../src/sources/source.ts';
 import { createVmStatSource } from '../../src/sources/vm_stat.ts';
 import { Store } from '../../src/store.ts';
+import { withEnv } from '../helpers/env.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FAKES = join(ROOT, 'test/fakes/tools');
@@ -54,16 +55,6 @@ function recorder() {
   };
 }
 
-/** Set a fake's environment for one test, restored at teardown. */
-function fakeEnv(t: { teardown(fn: () => void): void }, vars: Record<string, string>) {
-  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  t.teardown(() => {
-    for (const [k, v] of Object.entries(old)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  });
-}
-
 async function waitFor(cond: () => boolean, ms: number, step = 20) {
   const end = Date.now() + ms;
   while (!cond() && Date.now() < end) await sleep(step);
@@ -100,7 +91,7 @@ t.test('backoffDelay: full jitter under a doubling ceiling, capped', async (t) =
 });
 
 t.test('a child that keeps dying is restarted with growing, capped delays', async (t) => {
-  fakeEnv(t, { FAKE_POWERMETRICS_MODE: 'stream', FAKE_POWERMETRICS_DIE_AFTER: '1' });
+  withEnv(t, { FAKE_POWERMETRICS_MODE: 'stream', FAKE_POWERMETRICS_DIE_AFTER: '1' });
   const delays: number[] = [];
   const log = memoryLogger();
   const src = createPowermetricsSource({
@@ -125,7 +116,7 @@ t.test('a child that keeps dying is restarted with growing, capped delays', asyn
 });
 
 t.test('the backoff resets after a healthy period', async (t) => {
-  fakeEnv(t, { FAKE_POWERMETRICS_MODE: 'stream', FAKE_POWERMETRICS_DIE_AFTER: '6' });
+  withEnv(t, { FAKE_POWERMETRICS_MODE: 'stream', FAKE_POWERMETRICS_DIE_AFTER: '6' });
   const delays: number[] = [];
   const src = createPowermetricsSource({
     intervalMs: 40,
@@ -141,7 +132,7 @@ t.test('the backoff resets after a healthy period', async (t) => {
 });
 
 t.test('a hung child (no stdout for 3 intervals) is killed and restarted; its value goes stale', async (t) => {
-  fakeEnv(t, { FAKE_POWERMETRICS_MODE: 'hang' });
+  withEnv(t, { FAKE_POWERMETRICS_MODE: 'hang' });
   const store = new Store();
   const src = createPowermetricsSource({
     intervalMs: 200,
@@ -169,7 +160,7 @@ t.test('a hung child (no stdout for 3 intervals) is killed and restarted; its va
 });
 
 t.test('the superuser error: one unavailable reason, no restart loop', async (t) => {
-  fakeEnv(t, { FAKE_POWERMETRICS_MODE: 'superuser', FAKE_LOG: join(t.testdir({}), 'spawns.log') });
+  withEnv(t, { FAKE_POWERMETRICS_MODE: 'superuser', FAKE_LOG: join(t.testdir({}), 'spawns.log') });
   const log = memoryLogger();
   const src = createPowermetricsSource({ intervalMs: 50, logger: log, timing: { baseMs: 10, minDelayMs: 0 } });
   const rec = recorder();
@@ -189,7 +180,7 @@ t.test('the superuser error: one unavailable reason, no restart loop', async (t)
 });
 
 t.test('sudo -n without a sudoers rule: unavailable with one reason', async (t) => {
-  fakeEnv(t, { FAKE_SUDO_MODE: 'password' });
+  withEnv(t, { FAKE_SUDO_MODE: 'password' });
   const src = createPowermetricsSource({ intervalMs: 50, sudo: true, logger: memoryLogger() });
   t.equal(src.commandLine[0], 'sudo');
   t.same(src.commandLine.slice(1, 3), ['-n', 'powermetrics']);
@@ -212,7 +203,7 @@ t.test('command not found: unavailable, no restart loop', async (t) => {
 });
 
 t.test('stderr noise is logged once per kind and never fatal; junk stdout gives typed errors', async (t) => {
-  fakeEnv(t, { FAKE_POWERMETRICS_MODE: 'stderr-noise' });
+  withEnv(t, { FAKE_POWERMETRICS_MODE: 'stderr-noise' });
   const log = memoryLogger();
   const src = createPowermetricsSource({ intervalMs: 30, logger: log });
   const rec = recorder();
@@ -224,7 +215,7 @@ t.test('stderr noise is logged once per kind and never fatal; junk stdout gives 
   t.equal(noise.length, 1, 'digits folded: one kind');
   t.match(noise[0]!.line, /^Second underflow occured \d+$/);
 
-  fakeEnv(t, { FAKE_IOSTAT_MODE: 'junk', FAKE_INTERVAL_MS: '30' });
+  withEnv(t, { FAKE_IOSTAT_MODE: 'junk', FAKE_INTERVAL_MS: '30' });
   const io = createIostatSource({ intervalMs: 1000, logger: memoryLogger() });
   const r2 = recorder();
   io.start(r2.sink);
@@ -236,7 +227,7 @@ t.test('stderr noise is logged once per kind and never fatal; junk stdout gives 
 });
 
 t.test('stop() terminates a child that ignores SIGTERM (SIGKILL after the grace period)', async (t) => {
-  fakeEnv(t, { FAKE_POWERMETRICS_MODE: 'ignore-term' });
+  withEnv(t, { FAKE_POWERMETRICS_MODE: 'ignore-term' });
   const src = createPowermetricsSource({ intervalMs: 50, logger: memoryLogger(), timing: { graceMs: 300 } });
   const rec = recorder();
   src.start(rec.sink);
@@ -254,7 +245,7 @@ t.test('stop() terminates a child that ignores SIGTERM (SIGKILL after the grace 
 });
 
 t.test('reconfigure restarts powermetrics with the new interval and samplers', async (t) => {
-  fakeEnv(t, { FAKE_POWERMETRICS_MODE: 'stream', FAKE_LOG: join(t.testdir({}), 'spawns.log') });
+  withEnv(t, { FAKE_POWERMETRICS_MODE: 'stream', FAKE_LOG: join(t.testdir({}), 'spawns.log') });
   const src = createPowermetricsSource({ intervalMs: 50, logger: memoryLogger() });
   const rec = recorder();
   src.start(rec.sink);
@@ -275,7 +266,7 @@ t.test('reconfigure restarts powermetrics with the new interval and samplers', a
 });
 
 t.test('iostat: one long-lived -d -w child; intervalS on interval rows', async (t) => {
-  fakeEnv(t, { FAKE_IOSTAT_MODE: 'stream', FAKE_INTERVAL_MS: '40', FAKE_LOG: join(t.testdir({}), 'spawns.log') });
+  withEnv(t, { FAKE_IOSTAT_MODE: 'stream', FAKE_INTERVAL_MS: '40', FAKE_LOG: join(t.testdir({}), 'spawns.log') });
   const src = createIostatSource({ intervalMs: 2000, logger: memoryLogger() });
   const rec = recorder();
   src.start(rec.sink);
@@ -292,7 +283,7 @@ t.test('iostat: one long-lived -d -w child; intervalS on interval rows', async (
 });
 
 t.test('polls never overlap: a slow vm_stat delays the next poll', async (t) => {
-  fakeEnv(t, { FAKE_VM_STAT_MODE: 'slow', FAKE_SLOW_MS: '250', FAKE_LOG: join(t.testdir({}), 'polls.log') });
+  withEnv(t, { FAKE_VM_STAT_MODE: 'slow', FAKE_SLOW_MS: '250', FAKE_LOG: join(t.testdir({}), 'polls.log') });
   const log = memoryLogger();
   const src = createVmStatSource({ intervalMs: 50, logger: log });
   const rec = recorder();
@@ -309,7 +300,7 @@ t.test('polls never overlap: a slow vm_stat delays the next poll', async (t) => 
 });
 
 t.test('one broken source does not stop the others (createSources, live, fakes on PATH)', async (t) => {
-  fakeEnv(t, {
+  withEnv(t, {
     FAKE_POWERMETRICS_MODE: 'die',
     FAKE_IOSTAT_MODE: 'stream',
     FAKE_INTERVAL_MS: '50',
