@@ -130,7 +130,7 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
   const temperatures: TemperatureReading[] = [];
   const temps = plan.temps;
   for (let t = 0; t < temps.length; t++) {
-    const { i, info } = temps[t]!;
+    const { i, info, unknownDie } = temps[t]!;
     if (info === null) continue; // calibration reference
     const k = keys[i]!;
     const celsius = smcNumber(decodeSmcValue(k.type, k.bytes));
@@ -143,7 +143,7 @@ export function interpretSmc(keys: readonly SmcKey[], hid: readonly HidSensor[] 
       info === undefined
         ? { id: k.key, name: 'Unidentified sensor', group: 'other', celsius }
         : { id: k.key, name: info.name, group: info.group, celsius };
-    const die = info === undefined ? temps[t]!.unknownDie : info.die;
+    const die = info === undefined ? unknownDie : info.die;
     if (die !== undefined) reading.die = die;
     temperatures.push(reading);
   }
