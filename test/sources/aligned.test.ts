@@ -45,10 +45,13 @@ t.test('two poll sources started apart read at the same instants', async (t) => 
   sources[1]!.start(sink);
   await new Promise((r) => setTimeout(r, 5 * INTERVAL + 50));
   for (const s of sources) await s.stop();
-  // The first read is at start; every later one is on the 200 ms grid (within timer lateness).
+  // The first read is at start; every later one is on the 200 ms grid.
   const later = reads.map((r) => r.slice(1));
   t.ok(later[0]!.length >= 3 && later[1]!.length >= 3, `reads after the first: ${later.map((r) => r.length).join(', ')}`);
-  for (const r of later) for (const at of r) t.ok(at % INTERVAL < INTERVAL / 2, `read at ${at % INTERVAL} ms past a ${INTERVAL} ms boundary`);
+  // Distance to the nearest boundary: a timer may fire a millisecond before it by Date.now() (the event
+  // loop keeps its own clock), or late on a busy machine.
+  const offGrid = (at: number) => Math.min(at % INTERVAL, INTERVAL - (at % INTERVAL));
+  for (const r of later) for (const at of r) t.ok(offGrid(at) < INTERVAL / 4, `read ${offGrid(at)} ms from a ${INTERVAL} ms boundary`);
   // Both are on the same grid: each read of the second source coincides with one of the first's
   // (which one depends on where the start times fell, since the next boundary is ≥ half an interval away).
   for (const at of later[1]!) {
