@@ -512,6 +512,9 @@ function findEnd(b: Buffer, from: number): number {
   }
 }
 const DEFAULT_MAX_DOC = 8 * 1024 * 1024;
+/** Smallest holding buffer once one is needed (a powermetrics document is 10–70 KB). */
+const MIN_HOLD = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 function isBlank(b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -527,7 +530,9 @@ function isBlank(b: Uint8Array, from: number, to: number): boolean {
  */
 export function createPowermetricsParser(options: PowermetricsOptions = {}): StreamParser<PowermetricsSample> {
   const maxDoc = options.maxDocumentBytes ?? DEFAULT_MAX_DOC;
-  let buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  // Allocated on the first bytes that must be held across pushes, not at creation: a replay loop
+  // or a restarted child creates a parser per pass, and whole documents in one chunk hold nothing.
+  let buf: Buffer = EMPTY;
   let len = 0; // bytes held in buf
   let base = 0; // stream offset of buf[0]
   let scanned = 0; // buf[0, scanned) has no '</plist>' starting in it (modulo the 7-byte overlap)
@@ -563,12 +568,12 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     if (work === buf) {
       if (from > 0) buf.copyWithin(0, from, len);
     } else {
-      if (n > buf.length) buf = Buffer.allocUnsafe(Math.max(n, buf.length * 2));
+      if (n > buf.length) buf = Buffer.allocUnsafe(Math.max(n, MIN_HOLD, buf.length * 2));
       work.copy(buf, 0, from);
     }
     len = n;
     if (buf.length > 1024 * 1024 && len < buf.length / 4) {
-      const smaller = Buffer.allocUnsafe(Math.max(64 * 1024, len * 2));
+      const smaller = Buffer.allocUnsafe(Math.max(MIN_HOLD, len * 2));
       buf.copy(smaller, 0, 0, len);
       buf = smaller;
     }
@@ -583,7 +588,7 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
       scanned = 0;
     } else {
       if (len + bytes.length > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(len + bytes.length, buf.length * 2));
+        const bigger = Buffer.allocUnsafe(Math.max(len + bytes.length, MIN_HOLD, buf.length * 2));
         buf.copy(bigger, 0, 0, len);
         buf = bigger;
       }

@@ -31,10 +31,11 @@ import {
   readManifest,
   REPLAY_FILES,
   rowUnits,
+  sysctlAsAsked,
 } from './replay.ts';
 import { createSmcSource } from './smc.ts';
 import type { Source } from './source.ts';
-import { createSysctlSource } from './sysctl.ts';
+import { createSysctlSource, SYSCTL_NAMES } from './sysctl.ts';
 import { createVmStatSource } from './vm_stat.ts';
 
 export interface CreateSourcesOptions {
@@ -159,7 +160,18 @@ function replaySources(dir: string, names: readonly SourceName[], opts: CreateSo
         out.push(createReplayPollSource({ name: n, intervalMs, file, speed, createParser: createVmStatParser, ...logger }));
         break;
       case 'sysctl':
-        out.push(createReplayPollSource({ name: n, intervalMs, file, speed, createParser: () => createSysctlParser(), ...logger }));
+        // The live source asks for SYSCTL_NAMES only; a capture of `sysctl hw` holds five times more.
+        out.push(
+          createReplayPollSource({
+            name: n,
+            intervalMs,
+            file,
+            speed,
+            createParser: () => createSysctlParser(),
+            transform: (b) => sysctlAsAsked(b, SYSCTL_NAMES),
+            ...logger,
+          }),
+        );
         break;
       case 'smc':
         out.push(

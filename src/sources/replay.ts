@@ -132,6 +132,37 @@ export function rowUnits(buf: Buffer): Buffer[] {
   return out;
 }
 
+/** A `sysctl` output line's dotted name before `:` or `=` (the parser's name grammar). */
+const SYSCTL_LINE_NAME = /^\s*([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+)\s*[:=]/;
+
+/**
+ * What `sysctl <names>` would have printed, from a capture of more (`sysctl hw` prints ~100 lines,
+ * the live source asks for ~10 names and gets ~20 lines): `name: value` lines whose name is neither
+ * one of `names` nor a leaf under one (a node such as `hw.perflevel0` prints its leaves) are left
+ * out. Every other line is kept byte for byte, junk included, so a capture's bad lines still reach
+ * the parser; the kept lines keep their order.
+ */
+export function sysctlAsAsked(buf: Buffer, names: readonly string[]): Buffer {
+  const asked = new Set(names);
+  const keep: Buffer[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(0x0a, pos);
+    const next = nl < 0 ? buf.length : nl + 1;
+    const line = buf.subarray(pos, next);
+    pos = next;
+    const m = SYSCTL_LINE_NAME.exec(line.toString('latin1'));
+    if (m) {
+      const name = m[1]!;
+      let wanted = asked.has(name);
+      for (let dot = name.lastIndexOf('.'); !wanted && dot > 0; dot = name.lastIndexOf('.', dot - 1)) wanted = asked.has(name.slice(0, dot));
+      if (!wanted) continue;
+    }
+    keep.push(line);
+  }
+  return Buffer.concat(keep);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export interface ReplayStreamOptions<S extends Sample = Sample> {
@@ -234,6 +265,8 @@ export interface ReplayPollOptions<S extends Sample = Sample> {
   file: string;
   createParser: () => StreamParser<S>;
   speed?: number;
+  /** Applied once to the file's bytes (e.g. sysctlAsAsked): what the live command would print. */
+  transform?: (buf: Buffer) => Buffer;
   logger?: Logger;
 }
 
@@ -247,7 +280,7 @@ export function createReplayPollSource<S extends Sample>(opts: ReplayPollOptions
     ...(opts.logger ? { logger: opts.logger } : {}),
     read: async () => {
       try {
-        return { stdout: await (cached ??= readFile(opts.file)) };
+        return { stdout: await (cached ??= readFile(opts.file).then(opts.transform ?? ((b) => b))) };
       } catch (err) {
         return { unavailable: `cannot read replay file ${opts.file}: ${(err as Error).message}` };
       }

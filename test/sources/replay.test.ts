@@ -5,7 +5,9 @@ import { memoryLogger } from '../../src/log.ts';
 import type { Sample, SourceName } from '../../src/samples.ts';
 import { SOURCE_NAMES } from '../../src/samples.ts';
 import { createSources, defaultReplayDir, type CreateSourcesOptions } from '../../src/sources/index.ts';
-import { plistUnits, readManifest, replaySourcesIn, rowUnits } from '../../src/sources/replay.ts';
+import { plistUnits, readManifest, replaySourcesIn, rowUnits, sysctlAsAsked } from '../../src/sources/replay.ts';
+import { SYSCTL_NAMES } from '../../src/sources/sysctl.ts';
+import { parseSysctl } from '../../src/parsers/sysctl.ts';
 import { takeSnapshot } from '../../src/sources/snapshot.ts';
 import type { Source } from '../../src/sources/source.ts';
 
@@ -73,6 +75,35 @@ t.test('timing units: 29 documents in the M1 Pro stream, one iostat row each', a
   t.equal(rows.length, 5);
   t.match(rows[0]!.toString(), /disk0\s+disk4[\s\S]*KB\/t[\s\S]*13\.74/);
   t.equal(rows[1]!.toString(), '    4.00    2  0.01     0.00    0  0.00 \n');
+});
+
+t.test('sysctl replay: only what `sysctl <SYSCTL_NAMES>` prints, from the `sysctl hw` capture', async (t) => {
+  const capture = readFileSync(join(REPLAY, 'm2-ultra/sysctl.txt'));
+  const lines = capture.toString('latin1').split('\n');
+  t.equal(lines.filter((l) => l.includes(':')).length, 103, 'the capture: sysctl hw (102 lines) + vm.swapusage');
+  const asked = sysctlAsAsked(capture, SYSCTL_NAMES).toString('latin1');
+  const kept = asked.split('\n').filter((l) => l !== '');
+  // hw.memsize, hw.nperflevels, vm.swapusage and the leaves of the two perflevel nodes; hw.model and
+  // the kern.* names are not in this capture (manifest note).
+  t.equal(kept.length, 21);
+  t.ok(kept.includes('hw.memsize: 137438953472'));
+  t.ok(kept.includes('hw.perflevel0.name: Performance'));
+  t.ok(kept.includes('hw.perflevel1.l2cachesize: 4194304'));
+  t.match(kept.at(-1), /^vm\.swapusage: total = 4096\.00M/);
+  t.notOk(kept.some((l) => l.startsWith('hw.ncpu:') || l.startsWith('hw.cachelinesize:')), 'names not asked for are left out');
+  t.ok(kept.every((l) => lines.includes(l)), 'kept lines are byte copies');
+  // Same sample either way: the parser reads nothing else.
+  const full = parseSysctl(capture.toString('utf8'));
+  const cut = parseSysctl(asked);
+  const sample = (r: typeof full) => r.find((x) => x.type === 'sysctl');
+  const a = sample(full);
+  const b = sample(cut);
+  if (a?.type !== 'sysctl' || b?.type !== 'sysctl') throw new Error('no sysctl sample');
+  t.same({ ...b, values: undefined }, { ...a, values: undefined });
+  t.equal(Object.keys(b.values).length, 21);
+  // Junk and prompt lines are not names: they are kept, so a capture's bad lines still reach the parser.
+  const junk = Buffer.from('% sysctl hw\nhw.ncpu: 16\nnot a pair\nhw.perflevel0.name: Performance\r\nhw.perflevel01: x\n');
+  t.equal(sysctlAsAsked(junk, SYSCTL_NAMES).toString(), '% sysctl hw\nnot a pair\nhw.perflevel0.name: Performance\r\n');
 });
 
 t.test('m2-ultra replay: every source yields real values', async (t) => {
