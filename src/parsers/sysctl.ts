@@ -74,8 +74,11 @@ function asciiPair(line: string): [string, string] | undefined {
   return [line.slice(0, nameEnd), line.slice(i, end)];
 }
 
-/** `name: value` → [name, value], or undefined when the line is not a pair. */
-function splitPair(line: string): [string, string] | undefined {
+/**
+ * One line (without its `\n`/`\r`) → [name, value], or undefined when it is not a `name: value` pair.
+ * Replay uses it too (sysctlAsAsked), so both read names by the same grammar.
+ */
+export function splitPair(line: string): [string, string] | undefined {
   const fast = asciiPair(line);
   if (fast) return fast;
   const m = PAIR.exec(line.trimEnd());

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
+import { splitPair } from '../parsers/sysctl.ts';
 import type { ParseError, Sample, SourceName } from '../samples.ts';
 import { SOURCE_NAMES } from '../samples.ts';
 import type { PollSource } from './poll.ts';
@@ -132,15 +133,12 @@ export function rowUnits(buf: Buffer): Buffer[] {
   return out;
 }
 
-/** A `sysctl` output line's dotted name before `:` or `=` (the parser's name grammar). */
-const SYSCTL_LINE_NAME = /^\s*([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+)\s*[:=]/;
-
 /**
  * What `sysctl <names>` would have printed, from a capture of more (`sysctl hw` prints ~100 lines,
  * the live source asks for ~10 names and gets ~20 lines): `name: value` lines whose name is neither
  * one of `names` nor a leaf under one (a node such as `hw.perflevel0` prints its leaves) are left
- * out. Every other line is kept byte for byte, junk included, so a capture's bad lines still reach
- * the parser; the kept lines keep their order.
+ * out; a pair is what the sysctl parser calls one (splitPair). Every other line is kept byte for
+ * byte, junk included, so a capture's bad lines still reach the parser; the kept lines keep their order.
  */
 export function sysctlAsAsked(buf: Buffer, names: readonly string[]): Buffer {
   const asked = new Set(names);
@@ -151,9 +149,12 @@ export function sysctlAsAsked(buf: Buffer, names: readonly string[]): Buffer {
     const next = nl < 0 ? buf.length : nl + 1;
     const line = buf.subarray(pos, next);
     pos = next;
-    const m = SYSCTL_LINE_NAME.exec(line.toString('latin1'));
-    if (m) {
-      const name = m[1]!;
+    let end = line.length;
+    if (end > 0 && line[end - 1] === 0x0a) end--;
+    if (end > 0 && line[end - 1] === 0x0d) end--;
+    const pair = splitPair(line.toString('utf8', 0, end));
+    if (pair) {
+      const name = pair[0];
       let wanted = asked.has(name);
       for (let dot = name.lastIndexOf('.'); !wanted && dot > 0; dot = name.lastIndexOf('.', dot - 1)) wanted = asked.has(name.slice(0, dot));
       if (!wanted) continue;
