@@ -22,7 +22,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePlist } from '../src/parsers/plist.ts';
-import { parsePowermetricsDocument, createPowermetricsParser, POWERMETRICS_SELECT } from '../src/parsers/powermetrics.ts';
+import { parsePowermetricsDocument, POWERMETRICS_SELECT } from '../src/modules/powermetrics/document.ts';
+import { createPowermetricsParser } from '../src/modules/powermetrics/parser.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/powermetrics/', import.meta.url));
 const CAPTURES = [

@@ -14,9 +14,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { emptySelfStats } from '../src/catalog/catalog.ts';
+import { Accumulator } from '../src/catalog/accumulate.ts';
+import { Health } from '../src/health.ts';
+import { CATALOG, checkOf, moduleOf } from '../src/registry.ts';
 import { registerCatalog } from '../src/export/instruments.ts';
-import { createPowermetricsParser } from '../src/parsers/powermetrics.ts';
+import { createPowermetricsParser } from '../src/modules/powermetrics/parser.ts';
 import { createPlausibilityFilter } from '../src/plausibility.ts';
 import { Store } from '../src/store.ts';
 
@@ -59,12 +61,15 @@ function mem() {
 
 // One logical clock second per sample, so staleness never triggers (data is always "current").
 let nowMs = 0;
-const self = emptySelfStats();
-const store = new Store({ self, now: () => nowMs, filters: [createPlausibilityFilter()] });
-const sink = store.sink('powermetrics', 1000);
+const health = new Health({ now: () => nowMs });
+const store = new Store({ health, now: () => nowMs, filters: [createPlausibilityFilter()] });
+const totals = new Accumulator(CATALOG);
+store.onSample((source, sample) => totals.add(source, sample));
+const sink = store.register({ name: 'powermetrics', intervalMs: 1000 }, checkOf(moduleOf('powermetrics')!));
+const input = { latest: (s: string) => store.latest(s), health, totals };
 const reader = new CollectingReader();
 const provider = new MeterProvider({ readers: [reader] });
-const unregister = registerCatalog(provider.getMeter('soak'), store, {});
+const unregister = registerCatalog(provider.getMeter('soak'), CATALOG, () => (store.expire(), input));
 const parser = createPowermetricsParser();
 
 // A chunked stream like a pipe: NUL + document, repeated, read in 64 KiB pieces that do not align
@@ -112,10 +117,11 @@ const end = mem();
 unregister();
 await provider.shutdown();
 
-const errors = Object.values(self.parseErrors.powermetrics ?? {}).reduce((a: number, b) => a + (b ?? 0), 0);
+const pmHealth = health.sources.get('powermetrics');
+const errors = [...(pmHealth?.parseErrors.values() ?? [])].reduce((a, b) => a + b, 0);
 const heapGrowth = (end.heap - start.heap) / start.heap;
 console.log(`soak: ${SAMPLES} powermetrics samples (M2 Ultra layout) after ${WARMUP} warm-up, collection every ${COLLECT_EVERY}`);
-console.log(`  samples counted by the store: ${self.samples.powermetrics}, parse errors: ${errors}, dropped: ${JSON.stringify(self.dropped)}`);
+console.log(`  samples counted by the store: ${pmHealth?.samples}, parse errors: ${errors}, dropped: ${JSON.stringify(Object.fromEntries(pmHealth?.dropped ?? []))}`);
 console.log(`  ${collections} collections, ${Math.round(points / Math.max(1, collections))} points each`);
 console.log(`  time: ${elapsedS.toFixed(1)} s (${Math.round(SAMPLES / elapsedS)} samples/s; ${(1e6 * elapsedS / SAMPLES).toFixed(0)} µs/sample incl. collection share)`);
 console.log(`  RSS  start ${(start.rss / MiB).toFixed(1)} MiB, end ${(end.rss / MiB).toFixed(1)} MiB`);

@@ -1,30 +1,31 @@
 /**
  * The agent: sources → store → one MeterProvider read by the OTLP push reader and the
- * Prometheus pull reader. Nothing here knows a metric by name; the catalog does.
+ * Prometheus pull reader. Nothing here knows a metric or a source by name; the catalog and the
+ * registry do.
  *
- * Hook points (for the budget, self-metering and plausibility code):
- *  - `agent.self`: the shared SelfStats object the self-metrics read (write CPU/RSS, budget level);
- *  - `agent.store.filters`: SampleFilters run on every sample before it is stored (drop/clean values,
- *    count drops in `self.dropped`);
+ * Hook points:
+ *  - `agent.health`: the health recorder (src/health.ts): the governor writes the budget level and the
+ *    self-meter's readings there; the status file and the self-metrics read it;
+ *  - `options.filters`: SampleFilters run on every sample before its check (the plausibility filter);
  *  - `options.plugins`: `{ name, start(agent), stop() }` objects started after the exporters and sources
  *    are up and stopped first on shutdown and before a reload;
- *  - `agent.sources`: the running sources (for child pids and restarts);
- *  - `options.observer`: told about source states, samples, OTLP export outcomes and scrapes (the
- *    status file, src/status-file.ts). Its calls must be cheap: they run on the sample path.
+ *  - `agent.sources`: the running sources (for child pids and the budget's `applyBudget`).
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import type { SelfStats } from './catalog/catalog.ts';
-import { emptySelfStats } from './catalog/catalog.ts';
-import type { Config } from './config.ts';
+import { Accumulator } from './catalog/accumulate.ts';
+import { pointsOf, type CollectionInput } from './catalog/collect.ts';
+import type { CatalogEntry, Point } from './catalog/types.ts';
+import { otlpMetricsUrl, type Config } from './config.ts';
 import { registerCatalog, SCOPE_NAME } from './export/instruments.ts';
 import { createOtlpReader, safeUrl, type OtlpReaderParts } from './export/otlp.ts';
 import { PrometheusServer } from './export/prometheus.ts';
 import { buildResource, packageVersion } from './export/resource.ts';
+import { Health } from './health.ts';
 import type { Logger } from './log.ts';
-import type { SourceName } from './samples.ts';
-import type { Source, SourceSink, SourceStatus } from './sources/source.ts';
+import { CATALOG, checkOf, moduleOf } from './registry.ts';
+import type { Source } from './sources/source.ts';
 import { Store, type SampleFilter } from './store.ts';
 
 export interface AgentPlugin {
@@ -36,22 +37,14 @@ export interface AgentPlugin {
 /** What the agent hands a sources factory: pass `onRestart` to the child runners (createSources' option). */
 export interface SourceHooks {
   /** Count one child restart (crash or hang) into `silicon_agent.source.restarts`. */
-  onRestart(source: SourceName): void;
+  onRestart(source: string): void;
 }
 
 /**
  * Sources to run: a fixed list, or a factory called at start and at every reload. With a fixed list,
- * restarts are counted only if the caller wires its runners' `onRestart` to `agent.store.restarted`.
+ * restarts are counted only if the caller wires its runners' `onRestart` to `agent.health.restarted`.
  */
 export type SourcesFactory = (config: Config, hooks: SourceHooks) => Source[] | Promise<Source[]>;
-
-/** What the agent reports as it runs (StatusWriter implements it). */
-export interface AgentObserver {
-  source(name: SourceName, s: SourceStatus): void;
-  sample(name: SourceName): void;
-  export(ok: boolean, error?: string): void;
-  scrape(): void;
-}
 
 export interface AgentOptions {
   log: Logger;
@@ -60,17 +53,18 @@ export interface AgentOptions {
   resource?: Resource;
   /** Milliseconds clock for staleness. */
   now?: () => number;
-  self?: SelfStats;
+  health?: Health;
   filters?: SampleFilter[];
   plugins?: AgentPlugin[];
-  observer?: AgentObserver;
+  /** The catalog to export (default: the registry's whole catalog). */
+  catalog?: readonly CatalogEntry[];
   /** Upper bound for the final flush on stop (ms). */
   stopTimeoutMs?: number;
 }
 
 export interface Agent {
   readonly store: Store;
-  readonly self: SelfStats;
+  readonly health: Health;
   readonly resource: Resource;
   readonly plugins: AgentPlugin[];
   config: Config;
@@ -86,6 +80,8 @@ export interface Agent {
   reload(config: Config): Promise<void>;
   /** Push now (tests, shutdown). */
   flush(): Promise<void>;
+  /** Every catalog entry's points as a collection would read them now, by metric name. */
+  points(): Map<string, Point[]>;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -97,34 +93,20 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** Tell the observer each export's outcome: the reader calls `export` on this very object. */
-function observeExports(exporter: OtlpReaderParts['exporter'], o: AgentObserver): void {
-  const inner = exporter.export.bind(exporter);
-  exporter.export = (metrics, done) =>
-    inner(metrics, (r) => {
-      try {
-        o.export(r.code === 0, r.error?.message);
-      } finally {
-        done(r);
-      }
-    });
-}
-
-/** Tell the observer of every served scrape (`text()` is what a /metrics request collects through). */
-function observeScrapes(prom: PrometheusServer, o: AgentObserver): void {
-  const inner = prom.text.bind(prom);
-  prom.text = async () => {
-    const body = await inner();
-    o.scrape();
-    return body;
-  };
-}
-
 export function createAgent(initial: Config, opts: AgentOptions): Agent {
   const log = opts.log;
-  const self = opts.self ?? emptySelfStats();
-  const store = new Store({ self, ...(opts.now ? { now: opts.now } : {}), filters: opts.filters ?? [] });
-  const resource = opts.resource ?? buildResource({ config: initial });
+  const health = opts.health ?? new Health(opts.now ? { now: opts.now } : {});
+  const store = new Store({ health, log, ...(opts.now ? { now: opts.now } : {}), filters: opts.filters ?? [] });
+  const catalog = opts.catalog ?? CATALOG;
+  // Running totals live as long as the agent: a reload keeps them (counters never go back).
+  const totals = new Accumulator(catalog);
+  store.onSample((source, sample) => totals.add(source, sample));
+  const input: CollectionInput = { latest: (source) => store.latest(source), health, totals };
+  const begin = (): CollectionInput => {
+    store.expire();
+    return input;
+  };
+  const resource = opts.resource ?? buildResource({ resource: initial.resource });
   const stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
   let provider: MeterProvider | undefined;
   let unregister: (() => void) | undefined;
@@ -132,7 +114,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
 
   const agent: Agent = {
     store,
-    self,
+    health,
     resource,
     plugins: opts.plugins ?? [],
     config: initial,
@@ -185,13 +167,17 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     async flush() {
       await provider?.forceFlush();
     },
+
+    points() {
+      const at = begin();
+      return new Map(catalog.map((m) => [m.name, pointsOf(m, at)]));
+    },
   };
 
   async function startExporters(config: Config): Promise<void> {
     const readers: IMetricReader[] = [];
     if (config.exporters.otlp.enabled) {
-      agent.otlp = await createOtlpReader(config, self, log);
-      if (opts.observer) observeExports(agent.otlp.exporter, opts.observer);
+      agent.otlp = await createOtlpReader({ ...config.exporters.otlp, url: otlpMetricsUrl(config) }, health, log);
       readers.push(agent.otlp.reader);
       log.info('OTLP push enabled', {
         url: safeUrl(agent.otlp.url),
@@ -201,13 +187,12 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     }
     let prom: PrometheusServer | undefined;
     if (config.exporters.prometheus.enabled) {
-      prom = new PrometheusServer({ ...config.exporters.prometheus, log });
-      if (opts.observer) observeScrapes(prom, opts.observer);
+      prom = new PrometheusServer({ ...config.exporters.prometheus, log, onScrape: () => health.scraped() });
       readers.push(prom.reader);
     }
     provider = new MeterProvider({ resource, readers });
     agent.meter = provider.getMeter(SCOPE_NAME, packageVersion());
-    unregister = registerCatalog(agent.meter, store, { log });
+    unregister = registerCatalog(agent.meter, catalog, begin, { log });
     if (prom) {
       try {
         const addr = await prom.listen();
@@ -245,32 +230,17 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
 
   async function startSources(config: Config): Promise<void> {
     const src = opts.sources;
-    const hooks: SourceHooks = { onRestart: (name) => store.restarted(name) };
+    const hooks: SourceHooks = { onRestart: (name) => health.restarted(name) };
     agent.sources = src === undefined ? [] : typeof src === 'function' ? await src(config, hooks) : src;
     for (const s of agent.sources) {
       try {
-        s.start(observed(s.name, store.sink(s.name, s.intervalMs)));
+        const m = moduleOf(s.name);
+        s.start(store.register(s, m ? checkOf(m) : undefined));
         log.debug('source started', { source: s.name, intervalMs: s.intervalMs });
       } catch (err) {
         log.error('source failed to start', { source: s.name, error: err as Error });
       }
     }
-  }
-
-  /** The store's sink, also telling the observer (if any). */
-  function observed(name: SourceName, sink: SourceSink): SourceSink {
-    const o = opts.observer;
-    if (!o) return sink;
-    return {
-      result(r) {
-        sink.result(r);
-        if (r.type !== 'error') o.sample(name);
-      },
-      status(st) {
-        sink.status(st);
-        o.source(name, st);
-      },
-    };
   }
 
   async function stopSources(): Promise<void> {

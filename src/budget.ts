@@ -1,13 +1,8 @@
 /**
  * The resource budget: a pure state machine that turns self-meter measurements (src/selfmeter.ts)
- * into a degradation level, plus the actions each level implies. docs/budget.md is the user-facing
- * description; keep the two in step.
- *
- * Levels (cumulative: each includes the ones below it):
- *   0  full fidelity
- *   1  powermetrics interval × 2
- *   2  powermetrics samplers `ane_power` and `gpu_power` dropped
- *   3  every other source's interval × 2
+ * into a degradation level. What each level asks of a source is the ladder in
+ * src/sources/budget-ladder.ts (each source applies it to itself). docs/budget.md is the user-facing
+ * description; keep the three in step.
  *
  * Hysteresis, so it does not flap:
  * - step up one level after `upAfter` consecutive windows over budget (CPU % or RSS);
@@ -21,6 +16,7 @@
  */
 import type { Logger } from './log.ts';
 import type { Measurement } from './selfmeter.ts';
+import { LEVEL_DESCRIPTIONS, MAX_LEVEL } from './sources/budget-ladder.ts';
 
 export interface BudgetLimits {
   /** % of one core for the agent plus its children (config budget.cpuPercent, default 1). */
@@ -37,33 +33,6 @@ export interface BudgetTuning {
 }
 
 export const DEFAULT_TUNING: BudgetTuning = { upAfter: 2, downAfter: 6, maxDownAfter: 48, recoverRatio: 0.7 };
-
-export const MAX_LEVEL = 3;
-
-/** What a level asks the sources to do. */
-export interface BudgetActions {
-  /** Multiply the powermetrics interval by this. */
-  powermetricsIntervalFactor: number;
-  /** powermetrics samplers to leave out. */
-  dropSamplers: string[];
-  /** Multiply every other source's interval by this. */
-  otherIntervalFactor: number;
-}
-
-export const LEVEL_DESCRIPTIONS: readonly string[] = [
-  'full fidelity',
-  'powermetrics interval doubled',
-  'powermetrics ane_power and gpu_power samplers dropped',
-  'other sources\' intervals doubled',
-];
-
-export function actionsFor(level: number): BudgetActions {
-  return {
-    powermetricsIntervalFactor: level >= 1 ? 2 : 1,
-    dropSamplers: level >= 2 ? ['ane_power', 'gpu_power'] : [],
-    otherIntervalFactor: level >= 3 ? 2 : 1,
-  };
-}
 
 export interface BudgetState {
   level: number;
@@ -129,9 +98,8 @@ export function step(
 
 export interface Budget {
   readonly level: number;
-  readonly actions: BudgetActions;
-  /** Feed one measurement; returns the new actions when the level changed, else undefined. */
-  observe(m: Measurement): BudgetActions | undefined;
+  /** Feed one measurement; returns the new level when it changed, else undefined. */
+  observe(m: Measurement): number | undefined;
   /** New limits (config reload); the level is kept and re-evaluated from the next window. */
   setLimits(b: BudgetLimits): void;
 }
@@ -142,9 +110,6 @@ export function createBudget(limits: BudgetLimits, log: Logger, tuning: BudgetTu
   return {
     get level() {
       return state.level;
-    },
-    get actions() {
-      return actionsFor(state.level);
     },
     setLimits(nb) {
       b = nb;
@@ -170,7 +135,7 @@ export function createBudget(limits: BudgetLimits, log: Logger, tuning: BudgetTu
         log.info('back under budget: full fidelity', fields);
         for (let l = 1; l <= MAX_LEVEL; l++) log.clearOnce(`budget.level.${l}`);
       }
-      return actionsFor(state.level);
+      return state.level;
     },
   };
 }

@@ -12,7 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SOURCE_NAMES, type SourceName } from './samples.ts';
+import type { AnyModule } from './modules/module.ts';
+import { MODULES, type SourcesConfig } from './registry.ts';
 
 /** sysexits.h EX_CONFIG: the exit code for a bad configuration. */
 export const EX_CONFIG = 78;
@@ -27,34 +28,15 @@ export class ConfigError extends Error {
   }
 }
 
-const interval = (def: number) => z.number().int().min(100).max(3_600_000).default(def);
-
-const SourceConfig = (intervalMs: number) =>
-  z.strictObject({ enabled: z.boolean().default(true), intervalMs: interval(intervalMs) }).prefault({});
-
-/** powermetrics samplers the parser understands (reference §1.2). */
-export const POWERMETRICS_SAMPLERS = ['cpu_power', 'gpu_power', 'ane_power', 'thermal'] as const;
+/** `sources.<name>`: each module's own schema, every field defaulted (src/modules/<name>/index.ts). */
+const SourcesSchema = z
+  .strictObject(Object.fromEntries((MODULES as readonly AnyModule[]).map((m) => [m.name, m.config.prefault({})])))
+  .prefault({}) as unknown as z.ZodType<SourcesConfig, unknown>;
 
 const AttributeValue = z.union([z.string(), z.number(), z.boolean()]);
 
 export const ConfigSchema = z.strictObject({
-  sources: z
-    .strictObject({
-      powermetrics: z
-        .strictObject({
-          enabled: z.boolean().default(true),
-          intervalMs: interval(5000),
-          samplers: z.array(z.enum(POWERMETRICS_SAMPLERS)).min(1).default([...POWERMETRICS_SAMPLERS]),
-          /** Run powermetrics through `sudo -n` when the agent is not root (needs a sudoers rule). */
-          sudo: z.boolean().default(false),
-        })
-        .prefault({}),
-      iostat: SourceConfig(5000),
-      vm_stat: SourceConfig(10_000),
-      sysctl: SourceConfig(30_000),
-      smc: SourceConfig(5000),
-    })
-    .prefault({}),
+  sources: SourcesSchema,
   exporters: z
     .strictObject({
       otlp: z
@@ -215,8 +197,21 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): Map<string, st
   if (e) set('exporters.otlp.enabled', boolFromEnv(e[1], e[0]), e[0]);
   e = first('SILICON_AGENT_LOG_LEVEL');
   if (e) set('log.level', e[1], e[0]);
-  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES are merged into the resource (src/export/resource.ts),
-  // where the spec's precedence (service name env > attributes env > file) is applied.
+  // Resource: OTEL_RESOURCE_ATTRIBUTES over the file's attributes, then OTEL_SERVICE_NAME as service.name
+  // over both (the spec's precedence); src/export/resource.ts falls back to resource.serviceName.
+  const attrsVar = env.OTEL_RESOURCE_ATTRIBUTES;
+  const serviceVar = env.OTEL_SERVICE_NAME?.trim();
+  if ((attrsVar !== undefined && attrsVar.trim() !== '') || serviceVar) {
+    const prev = getPath(raw, ['resource', 'attributes']);
+    const merged: Record<string, unknown> = prev && typeof prev === 'object' && !Array.isArray(prev) ? { ...(prev as Record<string, unknown>) } : {};
+    let from = 'OTEL_RESOURCE_ATTRIBUTES';
+    if (attrsVar !== undefined && attrsVar.trim() !== '') Object.assign(merged, parseKeyValueList(attrsVar, 'OTEL_RESOURCE_ATTRIBUTES'));
+    if (serviceVar) {
+      merged['service.name'] = serviceVar;
+      from = attrsVar !== undefined && attrsVar.trim() !== '' ? 'OTEL_RESOURCE_ATTRIBUTES or OTEL_SERVICE_NAME' : 'OTEL_SERVICE_NAME';
+    }
+    set('resource.attributes', merged, from);
+  }
   return origin;
 }
 
@@ -289,24 +284,6 @@ export function otlpMetricsUrl(config: Config): string {
   const o = config.exporters.otlp;
   if (o.metricsEndpoint) return o.metricsEndpoint;
   return o.endpoint.replace(/\/+$/, '') + '/v1/metrics';
-}
-
-/** Options for createSources (src/sources/index.ts). */
-export interface SourcesOptions {
-  enabled: Record<SourceName, boolean>;
-  intervalsMs: Record<SourceName, number>;
-  powermetrics: { samplers: string[]; sudo: boolean };
-}
-
-export function toSourcesOptions(config: Config): SourcesOptions {
-  const s = config.sources;
-  const enabled = {} as Record<SourceName, boolean>;
-  const intervalsMs = {} as Record<SourceName, number>;
-  for (const name of SOURCE_NAMES) {
-    enabled[name] = s[name].enabled;
-    intervalsMs[name] = s[name].intervalMs;
-  }
-  return { enabled, intervalsMs, powermetrics: { samplers: [...s.powermetrics.samplers], sudo: s.powermetrics.sudo } };
 }
 
 /** A copy safe to log: header values replaced by `[redacted]`. */

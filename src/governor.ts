@@ -1,35 +1,21 @@
 /**
  * The governor: an agent plugin (src/agent.ts AgentPlugin) that keeps the agent within its budget.
  * Every 10 s it meters the agent and its children (src/selfmeter.ts), feeds the measurement to the
- * budget state machine (src/budget.ts), publishes the level in `self.budgetLevel`, and applies the
- * level's actions to the running sources through their `reconfigure`.
+ * budget state machine (src/budget.ts), records the level in the health recorder, and hands it to
+ * every running source's `applyBudget` (the ladder each source follows is src/sources/budget-ladder.ts).
+ * It knows no source by name: sources declare how they degrade.
  *
- * Applying is idempotent and survives a config reload: each source object remembers the interval
- * (and samplers) it was created with, and the action for the current level is (re)applied to any
- * source whose applied level differs — so sources rebuilt by `agent.reload` get the current level
- * too. Sources without `reconfigure` (replays) are left alone.
- *
- * When a source's interval changes, the store is told the new interval (Store.sink re-registers
- * it), so staleness (3 intervals) follows the degraded cadence instead of marking data stale.
+ * Applying is idempotent and survives a config reload: sources rebuilt by `agent.reload` get the
+ * current level when the governor next applies it (each source remembers its configured cadence and
+ * derives the degraded one from it). Sources without `applyBudget` (replays) are left alone. The store
+ * reads each source's current interval at every freshness check, so staleness follows a degraded
+ * cadence without any re-registration.
  */
 import type { Agent, AgentPlugin } from './agent.ts';
-import { actionsFor, createBudget, type Budget, type BudgetLimits, type BudgetTuning } from './budget.ts';
+import { createBudget, type Budget, type BudgetLimits, type BudgetTuning } from './budget.ts';
 import type { Logger } from './log.ts';
 import { createSelfMeter, type ChildProc, type ChildReader, type Measurement, type SelfMeter } from './selfmeter.ts';
 import type { Source } from './sources/source.ts';
-
-/** What a source may offer beyond the Source contract (src/sources/child.ts, poll.ts, powermetrics.ts). */
-interface Reconfigurable extends Source {
-  readonly pid?: number | undefined;
-  readonly samplers?: readonly string[];
-  reconfigure?(change: { intervalMs?: number; samplers?: readonly string[] }): Promise<void>;
-}
-
-interface Applied {
-  baseIntervalMs: number;
-  baseSamplers: readonly string[] | undefined;
-  level: number;
-}
 
 export interface GovernorOptions {
   log: Logger;
@@ -47,7 +33,8 @@ export interface Governor extends AgentPlugin {
 
 export function createGovernor(opts: GovernorOptions): Governor {
   const log = opts.log.child({ component: 'budget' });
-  const applied = new WeakMap<Source, Applied>();
+  /** The level each source object was last given. */
+  const applied = new WeakMap<Source, number>();
   let agent: Agent | undefined;
   let budget: Budget | undefined;
   let meter: SelfMeter | undefined;
@@ -57,7 +44,7 @@ export function createGovernor(opts: GovernorOptions): Governor {
 
   function children(): ChildProc[] {
     const out: ChildProc[] = [];
-    for (const s of (agent?.sources ?? []) as Reconfigurable[]) {
+    for (const s of agent?.sources ?? []) {
       const pid = s.pid;
       if (typeof pid === 'number' && pid > 0) out.push({ kind: s.name, pid });
     }
@@ -65,34 +52,14 @@ export function createGovernor(opts: GovernorOptions): Governor {
   }
 
   async function applyLevel(level: number): Promise<void> {
-    const a = agent;
-    if (!a) return;
-    const act = actionsFor(level);
-    for (const s of a.sources as Reconfigurable[]) {
-      if (typeof s.reconfigure !== 'function') continue;
-      let st = applied.get(s);
-      if (!st) {
-        st = { baseIntervalMs: s.intervalMs, baseSamplers: s.samplers ? [...s.samplers] : undefined, level: 0 };
-        applied.set(s, st);
-      }
-      if (st.level === level) continue;
-      const isPm = s.name === 'powermetrics';
-      const intervalMs = st.baseIntervalMs * (isPm ? act.powermetricsIntervalFactor : act.otherIntervalFactor);
-      const change: { intervalMs?: number; samplers?: readonly string[] } = {};
-      if (intervalMs !== s.intervalMs) change.intervalMs = intervalMs;
-      if (isPm && st.baseSamplers) {
-        const samplers = st.baseSamplers.filter((x) => !act.dropSamplers.includes(x));
-        if (samplers.join() !== (s.samplers ?? []).join()) change.samplers = samplers;
-      }
-      st.level = level;
-      if (change.intervalMs === undefined && change.samplers === undefined) continue;
+    for (const s of agent?.sources ?? []) {
+      if (s.applyBudget === undefined || (applied.get(s) ?? 0) === level) continue;
+      applied.set(s, level);
       try {
-        await s.reconfigure(change);
-        // Re-register the interval so staleness follows the new cadence.
-        if (change.intervalMs !== undefined) a.store.sink(s.name, change.intervalMs);
-        log.debug('source reconfigured for budget', { source: s.name, budgetLevel: level, ...change });
+        await s.applyBudget(level);
+        log.debug('source degraded for budget', { source: s.name, budgetLevel: level, intervalMs: s.intervalMs });
       } catch (err) {
-        log.warn('could not reconfigure source for budget', { source: s.name, error: err as Error });
+        log.warn('could not apply the budget level to a source', { source: s.name, budgetLevel: level, error: err as Error });
       }
     }
   }
@@ -102,9 +69,9 @@ export function createGovernor(opts: GovernorOptions): Governor {
     if (!a || !budget) return;
     budget.setLimits(limits(a));
     budget.observe(m);
-    a.self.budgetLevel = budget.level;
     const level = budget.level;
-    // Serialised: a reconfigure restarts a child, never two at once for the same source.
+    a.health.budget(level);
+    // Serialised: applying a level restarts a child, never two at once for the same source.
     applying = applying.then(() => applyLevel(level)).catch(() => undefined);
     opts.onMeasure?.(m, level);
   }
@@ -120,9 +87,9 @@ export function createGovernor(opts: GovernorOptions): Governor {
     start(a) {
       agent = a;
       budget = createBudget(limits(a), log, opts.tuning);
-      a.self.budgetLevel = 0;
+      a.health.budget(0);
       meter = createSelfMeter({
-        stats: a.self,
+        health: a.health,
         children,
         ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
         ...(opts.readChildren ? { readChildren: opts.readChildren } : {}),

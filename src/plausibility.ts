@@ -26,18 +26,14 @@
  * rating as we understand it (about 480 W) — UNVERIFIED estimate, to be checked on a node.
  * The table and its reasoning are in docs/plausibility.md.
  */
-import type { ClusterSample, CpuSample, PowermetricsSample, RailSample, Sample, SmcSample } from './samples.ts';
-import type { SelfStats } from './catalog/catalog.ts';
+import type { ClusterSample, CpuSample, PowermetricsSample, RailSample } from './modules/powermetrics/sample.ts';
+import type { SmcSample } from './modules/smc/sample.ts';
+import type { SysctlSample } from './modules/sysctl/sample.ts';
+import type { BaseSample } from './samples.ts';
+import type { Dropped, SampleFilter } from './store.ts';
 
-/** The catalog's `silicon_agent.drop_reason` values this module produces. */
-export type DropReason = 'above_ceiling' | 'negative' | 'beyond_dvfs';
-
-export interface Dropped {
-  reason: DropReason;
-  /** Which value, as a path into the sample (`gpu`, `cpus[3].freqHz`, `systemPowerW`), for debug logs. */
-  field: string;
-  value: number;
-}
+/** The `silicon_agent.drop_reason` values this module produces. */
+export type PlausibilityReason = Extract<Dropped['reason'], 'above_ceiling' | 'negative' | 'beyond_dvfs'>;
 
 export interface PlausibilityLimits {
   /** Chip class the ceilings were chosen for (for logs and docs). */
@@ -106,7 +102,7 @@ export function limitsFor(f: ChipFacts = {}): PlausibilityLimits {
   };
 }
 
-export interface CheckResult<S extends Sample = Sample> {
+export interface CheckResult<S extends BaseSample = BaseSample> {
   sample: S;
   dropped: Dropped[];
 }
@@ -115,21 +111,21 @@ export interface CheckResult<S extends Sample = Sample> {
  * Check one sample. `limits` defaults to what the sample itself says about the chip (powermetrics:
  * die count and hw_model); pass `limitsFor({...})` with sysctl facts for SMC samples.
  */
-export function checkSample<S extends Sample>(sample: S, limits?: PlausibilityLimits): CheckResult<S> {
-  switch (sample.type) {
-    case 'powermetrics': {
-      const l = limits ?? limitsFor({ dies: sample.dies, ...(sample.hwModel ? { hwModel: sample.hwModel } : {}) });
-      return checkPowermetrics(sample, l) as CheckResult<S>;
-    }
-    case 'smc':
-      return checkSmc(sample, limits ?? limitsFor()) as CheckResult<S>;
-    default:
-      // iostat, vm_stat and sysctl carry no power or frequency; their non-negativity is in the schemas.
-      return { sample, dropped: [] };
+export function checkSample<S extends BaseSample>(sample: S, limits?: PlausibilityLimits): CheckResult<S> {
+  if (isPowermetrics(sample)) {
+    const l = limits ?? limitsFor({ dies: sample.dies, ...(sample.hwModel ? { hwModel: sample.hwModel } : {}) });
+    return checkPowermetrics(sample, l) as unknown as CheckResult<S>;
   }
+  if (isSmc(sample)) return checkSmc(sample, limits ?? limitsFor()) as unknown as CheckResult<S>;
+  // Other sources carry no power or frequency; their ranges are in their schemas (checked by the store).
+  return { sample, dropped: [] };
 }
 
-function railProblem(r: RailSample, ceilingW: number): DropReason | undefined {
+const isPowermetrics = (s: BaseSample): s is PowermetricsSample => s.type === 'powermetrics';
+const isSmc = (s: BaseSample): s is SmcSample => s.type === 'smc';
+const isSysctl = (s: BaseSample): s is SysctlSample => s.type === 'sysctl';
+
+function railProblem(r: RailSample, ceilingW: number): PlausibilityReason | undefined {
   if (r.energyJ < 0 || r.powerW < 0 || (r.reportedPowerW !== undefined && r.reportedPowerW < 0)) return 'negative';
   if (r.powerW > ceilingW || (r.reportedPowerW !== undefined && r.reportedPowerW > ceilingW)) return 'above_ceiling';
   return undefined;
@@ -193,38 +189,30 @@ export function checkPowermetrics(s: PowermetricsSample, l: PlausibilityLimits):
 export function checkSmc(s: SmcSample, l: PlausibilityLimits): CheckResult<SmcSample> {
   const w = s.systemPowerW;
   if (w === undefined) return { sample: s, dropped: [] };
-  const reason: DropReason | undefined = w < 0 ? 'negative' : w > l.hostPowerCeilingW ? 'above_ceiling' : undefined;
+  const reason: PlausibilityReason | undefined = w < 0 ? 'negative' : w > l.hostPowerCeilingW ? 'above_ceiling' : undefined;
   if (!reason) return { sample: s, dropped: [] };
   const { systemPowerW: _gone, ...rest } = s;
   return { sample: rest as SmcSample, dropped: [{ reason, field: 'systemPowerW', value: w }] };
 }
 
-/** Add a check's drops to the agent's counters (`silicon_agent.values.dropped`). */
-export function countDrops(stats: SelfStats, source: string, dropped: readonly Dropped[]): void {
-  if (dropped.length === 0) return;
-  const bySource = (stats.dropped[source] ??= {});
-  for (const d of dropped) bySource[d.reason] = (bySource[d.reason] ?? 0) + 1;
-}
-
 /**
- * A store filter (src/store.ts SampleFilter) that checks every sample and counts what it drops.
- * It remembers what the samples say about the chip (powermetrics die count and hw_model, sysctl
- * hw.model and CPU brand) so SMC power gets the right class ceiling once those have been seen.
+ * A store filter (src/store.ts SampleFilter) that checks every sample and says what it dropped (the
+ * store counts it). It remembers what the samples say about the chip (powermetrics die count and
+ * hw_model, sysctl hw.model and CPU brand) so SMC power gets the right class ceiling once those have
+ * been seen.
  */
-export function createPlausibilityFilter(): (sample: Sample, self: SelfStats) => Sample | undefined {
+export function createPlausibilityFilter(): SampleFilter {
   const facts: ChipFacts = {};
-  return (sample, self) => {
-    if (sample.type === 'sysctl') {
+  return (_source, sample) => {
+    if (isSysctl(sample)) {
       if (sample.hwModel) facts.hwModel = sample.hwModel;
       if (sample.cpuBrand) facts.cpuBrand = sample.cpuBrand;
-      return sample;
+      return { sample, dropped: [] };
     }
-    if (sample.type === 'powermetrics') {
+    if (isPowermetrics(sample)) {
       facts.dies = sample.dies;
       if (sample.hwModel) facts.hwModel = sample.hwModel;
     }
-    const { sample: clean, dropped } = checkSample(sample, limitsFor(facts));
-    countDrops(self, sample.type, dropped);
-    return clean;
-  };
+    return checkSample(sample, limitsFor(facts));
+  }
 }

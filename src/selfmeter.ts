@@ -1,7 +1,7 @@
 /**
  * Self-metering: every 10 s, the agent's own CPU time and RSS (process.cpuUsage, memoryUsage.rss)
- * and those of its children, grouped by child kind (`powermetrics`, `iostat`, …), written into
- * SelfStats.processes (exported as `process.cpu.time` and `process.memory.usage`) and returned as
+ * and those of its children, grouped by child kind (`powermetrics`, `iostat`, …), written into the
+ * health recorder (exported as `process.cpu.time` and `process.memory.usage`) and returned as
  * one Measurement for the budget (src/budget.ts).
  *
  * Children are read without a subprocess on Linux (/proc/<pid>/stat for utime/stime, in clock
@@ -13,7 +13,8 @@
  * reading is folded into the kind's total.
  */
 import { readFileSync } from 'node:fs';
-import type { SelfStats } from './catalog/catalog.ts';
+import type { Health } from './health.ts';
+import { binary } from './sources/binaries.ts';
 import { alignedDelay } from './sources/aligned.ts';
 
 /** A child process the sources expose, with the kind it is reported under. */
@@ -140,7 +141,7 @@ export function readChildrenLinux(pids: number[]): Promise<Map<number, ProcReadi
 export async function readChildrenPs(pids: number[]): Promise<Map<number, ProcReading>> {
   if (pids.length === 0) return new Map();
   const { execa } = await import('execa'); // only where there is no /proc (macOS): not loaded on Linux
-  const r = await execa('ps', ['-A', '-o', 'pid=,ppid=,rss=,utime=,time='], { reject: false, timeout: 2000 });
+  const r = await execa(binary('ps'), ['-A', '-o', 'pid=,ppid=,rss=,utime=,time='], { reject: false, timeout: 2000 });
   return sumTrees(parsePsOutput(String(r.stdout ?? '')), pids);
 }
 
@@ -149,7 +150,7 @@ export function defaultChildReader(platform: NodeJS.Platform = process.platform)
 }
 
 export interface SelfMeterOptions {
-  stats: SelfStats;
+  health: Health;
   /** The current children (pids change when a child is restarted). */
   children?: () => ChildProc[];
   intervalMs?: number;
@@ -217,11 +218,11 @@ export function createSelfMeter(opts: SelfMeterOptions): SelfMeter {
       byKind.set(c.kind, t);
     }
 
-    opts.stats.processes.agent = agent;
+    opts.health.process('agent', agent);
     let childCpuS = 0;
     let childRss = 0;
     for (const [kind, t] of byKind) {
-      opts.stats.processes[kind] = t;
+      opts.health.process(kind, t);
       childCpuS += t.userS + t.systemS;
       childRss += t.rssBytes;
     }

@@ -4,20 +4,21 @@
  * atomically (write a temp file in the same directory, then rename), so a reader never sees half a
  * file. The launchd job points SILICON_AGENT_STATUS_FILE at /usr/local/var/silicon-agent/status.json.
  *
- * Wiring: `run` creates one `StatusWriter` when SILICON_AGENT_STATUS_FILE is set and passes it to
- * createAgent as its `observer` (src/agent.ts), which calls `source(name, status)` from each
- * SourceSink.status, `sample(name)` for each sample, `export(ok, error?)` after every OTLP push and
- * `scrape()` on every /metrics request; it writes at most every `flushMs` and on `close()`.
+ * Wiring: `run` creates one `StatusWriter` when SILICON_AGENT_STATUS_FILE is set, over the agent's
+ * health recorder (src/health.ts) — the same state the self-metrics read, so the two never disagree.
+ * The recorder tells the writer when anything changed; the writer writes at most every `flushMs`
+ * after a change, and on `close()`, never from the event itself (a sample never waits on the disk).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { SourceStatus } from './sources/source.ts';
+import type { HealthView } from './health.ts';
+import { SOURCE_STATES } from './sources/source.ts';
 
 export const STATUS_FILE_ENV = 'SILICON_AGENT_STATUS_FILE';
 
 export const SourceEntry = z.object({
-  state: z.enum(['starting', 'running', 'restarting', 'unavailable', 'stopped']),
+  state: z.enum(SOURCE_STATES),
   reason: z.string().optional(),
   lastSampleAt: z.string().optional(),
 });
@@ -66,85 +67,76 @@ export function readStatusFile(path: string): StatusRead {
 }
 
 export interface StatusWriter {
-  source(name: string, s: SourceStatus): void;
-  /** Called for every sample: only notes the time (no allocation, no I/O); the flush formats it. */
-  sample(name: string): void;
-  export(ok: boolean, error?: string): void;
-  scrape(): void;
   /** The current document (for tests and `--json`). */
   snapshot(): AgentStatus;
   /** Write now (final state on shutdown) and stop the timer. */
   close(): void;
 }
 
-/**
- * The writer. Events only update the in-memory document; the file is written (temp file + rename)
- * by a timer at most once per `flushMs` (default 5 s) after something changed, and on `close()` —
- * never from the event itself, so a sample or an export never waits on the disk.
- */
-export function createStatusWriter(path: string, opts: { flushMs?: number; now?: () => Date; replay?: boolean } = {}): StatusWriter {
-  const now = opts.now ?? (() => new Date());
-  const nowMs = opts.now ? () => opts.now!().getTime() : Date.now;
-  const doc: AgentStatus = {
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** The status document for a health view. */
+export function statusOf(h: HealthView, opts: { now: Date; replay?: boolean; pid?: number }): AgentStatus {
+  const sources: AgentStatus['sources'] = {};
+  for (const [name, s] of h.sources) {
+    const lastSampleAt = iso(s.lastSampleAtMs);
+    sources[name] = {
+      state: s.status?.state ?? (s.samples > 0 ? 'running' : 'starting'),
+      ...(s.status?.reason !== undefined ? { reason: s.status.reason } : {}),
+      ...(lastSampleAt !== undefined ? { lastSampleAt } : {}),
+    };
+  }
+  const exp: AgentStatus['export'] = {};
+  const ok = iso(h.lastExportSuccessAtMs);
+  const bad = iso(h.lastExportFailureAtMs);
+  if (ok !== undefined) exp.lastSuccessAt = ok;
+  if (bad !== undefined) exp.lastFailureAt = bad;
+  if (h.lastExportError !== undefined) exp.lastError = h.lastExportError;
+  const scrape = iso(h.lastScrapeAtMs);
+  return {
     version: 1,
-    pid: process.pid,
-    startedAt: now().toISOString(),
-    updatedAt: now().toISOString(),
+    pid: opts.pid ?? process.pid,
+    startedAt: new Date(h.startedAtMs).toISOString(),
+    updatedAt: opts.now.toISOString(),
     ...(opts.replay ? { replay: true } : {}),
-    export: {},
-    prometheus: {},
-    sources: {},
+    export: exp,
+    prometheus: scrape !== undefined ? { lastScrapeAt: scrape } : {},
+    sources,
   };
-  /** Last sample time per source (ms), formatted into the document when it is read or written. */
-  const lastSample = new Map<string, number>();
+}
+
+/**
+ * The writer over a health recorder: it subscribes to its changes (one listener, `Health.onChange`),
+ * and writes the file (temp file + rename) by a timer at most once per `flushMs` (default 5 s) after
+ * something changed, and on `close()`.
+ */
+export function createStatusWriter(
+  path: string,
+  health: HealthView & { onChange(l: (() => void) | undefined): void },
+  opts: { flushMs?: number; now?: () => Date; replay?: boolean } = {},
+): StatusWriter {
+  const now = opts.now ?? (() => new Date());
   let timer: NodeJS.Timeout | undefined;
-  const materialize = (): AgentStatus => {
-    for (const [name, ms] of lastSample) {
-      const prev = doc.sources[name] ?? { state: 'running' as const };
-      doc.sources[name] = { ...prev, lastSampleAt: new Date(ms).toISOString() };
-    }
-    return doc;
-  };
+  const doc = (): AgentStatus => statusOf(health, { now: now(), ...(opts.replay ? { replay: true } : {}) });
   const flush = () => {
     timer = undefined;
-    doc.updatedAt = now().toISOString();
     try {
-      writeStatusFile(path, materialize());
+      writeStatusFile(path, doc());
     } catch {
       // Status is best effort: a full disk must not take the agent down.
     }
   };
-  const soon = () => {
+  health.onChange(() => {
     if (timer === undefined) {
       timer = setTimeout(flush, opts.flushMs ?? 5000);
       timer.unref();
     }
-  };
+  });
   flush();
   return {
-    source(name, s) {
-      const prev = doc.sources[name];
-      doc.sources[name] = { state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(prev?.lastSampleAt ? { lastSampleAt: prev.lastSampleAt } : {}) };
-      soon();
-    },
-    sample(name) {
-      lastSample.set(name, nowMs());
-      soon();
-    },
-    export(ok, error) {
-      if (ok) doc.export.lastSuccessAt = now().toISOString();
-      else {
-        doc.export.lastFailureAt = now().toISOString();
-        if (error) doc.export.lastError = error.slice(0, 300);
-      }
-      soon();
-    },
-    scrape() {
-      doc.prometheus.lastScrapeAt = now().toISOString();
-      soon();
-    },
-    snapshot: () => structuredClone(materialize()),
+    snapshot: doc,
     close() {
+      health.onChange(undefined);
       if (timer) clearTimeout(timer);
       flush();
     },

@@ -1,8 +1,8 @@
 /** docs/metrics.md is generated from the catalog; this fails when it is stale (fix: `npm run docs:metrics`). */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { CATALOG } from '../src/catalog/catalog.ts';
-import { METRICS_DOC, renderMetricsDoc } from '../src/catalog/doc.ts';
+import { CATALOG } from '../src/registry.ts';
+import { METRICS_DOC, renderMetricsDoc } from '../src/generate/metrics-doc.ts';
 import { prometheusMetricName } from '../src/export/prometheus-names.ts';
 
 t.test('docs/metrics.md matches the catalog', async (t) => {

@@ -15,7 +15,6 @@ import {
   loadConfig,
   otlpMetricsUrl,
   parseKeyValueList,
-  toSourcesOptions,
   type ConfigInput,
 } from '../src/config.ts';
 import { resourceAttributes } from '../src/export/resource.ts';
@@ -35,10 +34,9 @@ t.test('defaults', async (t) => {
   t.match(c.exporters.otlp, { enabled: true, protocol: 'http/protobuf', timeoutMs: 10000, headers: {} });
   t.same(c.budget, { cpuPercent: 1, rssMiB: 128 });
   t.equal(c.resource.serviceName, 'silicon-agent');
-  const s = toSourcesOptions(c);
-  t.same(s.enabled, { powermetrics: true, iostat: true, vm_stat: true, sysctl: true, smc: true });
-  t.equal(s.intervalsMs.powermetrics, 5000);
-  t.same(s.powermetrics, { samplers: ['cpu_power', 'gpu_power', 'ane_power', 'thermal'], sudo: false });
+  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.enabled])), { powermetrics: true, iostat: true, vm_stat: true, sysctl: true, smc: true });
+  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.intervalMs])), { powermetrics: 5000, iostat: 5000, vm_stat: 10000, sysctl: 30000, smc: 5000 });
+  t.same(c.sources.powermetrics, { enabled: true, intervalMs: 5000, samplers: ['cpu_power', 'gpu_power', 'ane_power', 'thermal'], sudo: false });
 });
 
 t.test('file values, then environment over the file', async (t) => {
@@ -56,8 +54,8 @@ t.test('file values, then environment over the file', async (t) => {
   t.equal(fromFile.exporters.prometheus.port, 9999);
   t.equal(fromFile.budget.cpuPercent, 2);
   t.equal(fromFile.budget.rssMiB, 128);
-  t.same(toSourcesOptions(fromFile).enabled.smc, false);
-  t.equal(toSourcesOptions(fromFile).intervalsMs.iostat, 2000);
+  t.same(fromFile.sources.smc.enabled, false);
+  t.equal(fromFile.sources.iostat.intervalMs, 2000);
 
   const env = {
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://node-collector:4318',
@@ -125,7 +123,7 @@ t.test('header values never appear in an error', async (t) => {
 t.test('resource: env wins, os.version is the macOS version, replay is marked', async (t) => {
   const config = loadConfig({ file: file('res.json', { resource: { serviceName: 'from-file', attributes: { 'deployment.environment.name': 'file', rack: 'r1' } } }), env: {} }).config;
   const facts = { hwModel: 'Mac15,14', cpuBrand: 'Apple M3 Ultra', osProductVersion: '15.3.1', osBuild: '24D70' };
-  const live = resourceAttributes({ config, env: {}, facts, platform: 'darwin', hostname: 'node-07', arch: 'arm64', release: '24.3.0', version: '9.9.9' });
+  const live = resourceAttributes({ resource: config.resource, facts, platform: 'darwin', hostname: 'node-07', arch: 'arm64', release: '24.3.0', version: '9.9.9' });
   t.match(live, {
     'service.name': 'from-file',
     'service.version': '9.9.9',
@@ -141,17 +139,19 @@ t.test('resource: env wins, os.version is the macOS version, replay is marked', 
   });
   t.notOk('silicon_agent.replay' in live);
   // stable instance id per (service, host)
-  const again = resourceAttributes({ config, env: {}, facts, platform: 'darwin', hostname: 'node-07', arch: 'arm64' });
+  const again = resourceAttributes({ resource: config.resource, facts, platform: 'darwin', hostname: 'node-07', arch: 'arm64' });
   t.equal(again['service.instance.id'], live['service.instance.id']);
-  t.not(resourceAttributes({ config, env: {}, facts, platform: 'darwin', hostname: 'node-08' })['service.instance.id'], live['service.instance.id']);
+  t.not(resourceAttributes({ resource: config.resource, facts, platform: 'darwin', hostname: 'node-08' })['service.instance.id'], live['service.instance.id']);
 
+  // The environment is merged when the configuration loads (exit 78 on a bad value), over the file.
+  const withEnv = (env: Record<string, string>) => loadConfig({ file: file('res.json', { resource: { serviceName: 'from-file', attributes: { 'deployment.environment.name': 'file', rack: 'r1' } } }), env }).config;
   const env = { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,service.name=from-attrs,team=hpc%2Fml', OTEL_SERVICE_NAME: 'from-env' };
-  const merged = resourceAttributes({ config, env, facts, platform: 'darwin', hostname: 'node-07', arch: 'x64' });
-  t.match(merged, { 'service.name': 'from-env', 'deployment.environment.name': 'prod', team: 'hpc/ml', 'host.arch': 'amd64' });
-  const noServiceEnv = resourceAttributes({ config, env: { OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs' }, facts, platform: 'darwin' });
+  const merged = resourceAttributes({ resource: withEnv(env).resource, facts, platform: 'darwin', hostname: 'node-07', arch: 'x64' });
+  t.match(merged, { 'service.name': 'from-env', 'deployment.environment.name': 'prod', team: 'hpc/ml', rack: 'r1', 'host.arch': 'amd64' });
+  const noServiceEnv = resourceAttributes({ resource: withEnv({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs' }).resource, facts, platform: 'darwin' });
   t.equal(noServiceEnv['service.name'], 'from-attrs');
 
-  const replay = resourceAttributes({ config, env: { OTEL_RESOURCE_ATTRIBUTES: 'silicon_agent.replay=false' }, facts, platform: 'darwin', replayDir: '/x/fixtures/replay/m2-ultra/' });
+  const replay = resourceAttributes({ resource: withEnv({ OTEL_RESOURCE_ATTRIBUTES: 'silicon_agent.replay=false' }).resource, facts, platform: 'darwin', replayDir: '/x/fixtures/replay/m2-ultra/' });
   t.equal(replay['silicon_agent.replay'], true, 'nothing can unmark replayed data');
   t.equal(replay['silicon_agent.replay.capture'], 'm2-ultra');
 });

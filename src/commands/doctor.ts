@@ -12,18 +12,16 @@
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { ConfigError, loadConfig, otlpMetricsUrl, type Config } from '../config.ts';
 import { PATHS } from '../launchd/job.ts';
 import { jobState } from '../launchd/launchctl.ts';
-import { readRecord, type InstallRecord } from '../launchd/record.ts';
-import { parseVmStat } from '../parsers/vm_stat.ts';
-import { loadSmcAddon, type SmcAddonLoad } from '../smc/addon.ts';
-import { binary } from '../sources/binaries.ts';
-import { powermetricsCommandLine } from '../sources/powermetrics.ts';
+import { readRecord } from '../launchd/record.ts';
+import type { AnyModule, BaseSourceConfig, DoctorCheck } from '../modules/module.ts';
+import { MODULES } from '../registry.ts';
+import type { NativeLoader } from '../sources/native.ts';
+import { loadNative } from '../sources/native.ts';
 import { defaultContext, runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
-import { describeFailure, showCommand } from '../system/runner.ts';
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'WARN';
 export interface CheckResult {
@@ -33,7 +31,8 @@ export interface CheckResult {
 }
 
 export interface DoctorDeps {
-  loadSmcAddon?: () => SmcAddonLoad;
+  /** The native addon loader (tests pass their own). */
+  native?: NativeLoader;
   fetch?: typeof fetch;
   /** Largest tolerated clock difference with the OTLP endpoint (default 5 s). */
   maxSkewMs?: number;
@@ -43,94 +42,33 @@ const pass = (name: string, detail: string): CheckResult => ({ name, status: 'PA
 const fail = (name: string, detail: string): CheckResult => ({ name, status: 'FAIL', detail });
 const warn = (name: string, detail: string): CheckResult => ({ name, status: 'WARN', detail });
 
-/** Start a stream and resolve with its output once `done(out)` holds, or at the timeout; always kills it. */
-async function firstOutput(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, done: (out: string) => boolean) {
-  const child = execa(file, args, { reject: false, env, extendEnv: false, stdin: 'ignore', forceKillAfterDelay: 3000 });
-  let out = '';
-  let err = '';
-  let ok = false;
-  const finished = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString('latin1');
-      if (done(out)) {
-        ok = true;
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr?.on('data', (b: Buffer) => void (err += b.toString()));
-    void child.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  await finished;
-  child.kill('SIGTERM');
-  const r = await child;
-  return { ok, out, err, exitCode: r.exitCode, notFound: r.exitCode === undefined && /ENOENT/.test(String(r.code ?? r.message)) };
-}
+const STATUS: Record<DoctorCheck['status'], CheckStatus> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
 
-export async function checkPowermetrics(ctx: CommandContext, config: Config, record: InstallRecord | undefined): Promise<CheckResult[]> {
-  const name = 'powermetrics';
-  const pm = config.sources.powermetrics;
-  const env = ctx.env;
-  const root = ctx.host.uid === 0;
-  const results: CheckResult[] = [];
-  const lineFor = (sudo: boolean) =>
-    powermetricsCommandLine({ intervalMs: pm.intervalMs, samplers: pm.samplers, sudo, command: binary('powermetrics', undefined, env), sudoCommand: binary('sudo', undefined, env) });
-  if (!pm.enabled) return [warn(name, 'disabled in the configuration')];
-  if (pm.sudo) {
-    // The rule must cover the configured line for the agent's user.
-    const plain = lineFor(false);
-    const sudoFile = binary('sudo', undefined, env);
-    const listArgs = root && record?.privilege === 'user' ? ['-n', '-l', '-U', record.user, ...plain] : ['-n', '-l', ...plain];
-    const l = await ctx.runner.run(sudoFile, listArgs);
-    const who = root && record?.privilege === 'user' ? record.user : 'this user';
-    results.push(
-      l.exitCode === 0
-        ? pass('sudoers rule', `${who} may run \`${showCommand(plain[0]!, plain.slice(1))}\` without a password`)
-        : fail('sudoers rule', `${who} may not run the configured powermetrics line through sudo -n (re-run \`sudo silicon-agent install\` after changing sources.powermetrics): ${describeFailure(sudoFile, listArgs, l)}`),
-    );
-  } else if (!root) {
-    return [fail(name, 'the agent runs powermetrics as root (sources.powermetrics.sudo is false), but doctor is not root: run `sudo silicon-agent doctor`')];
+/** Each enabled source's own checks (its module's `doctor`), in registry order. */
+async function checkSources(ctx: CommandContext, config: Config, agentUser: string | undefined, native: NativeLoader): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const m of MODULES as readonly AnyModule[]) {
+    const c = (config.sources as Record<string, BaseSourceConfig>)[m.name];
+    if (!c?.enabled) {
+      out.push(warn(m.name, 'disabled in the configuration'));
+      continue;
+    }
+    if (!m.doctor) continue;
+    try {
+      const checks = await m.doctor({
+        config: c,
+        env: ctx.env,
+        uid: ctx.host.uid,
+        native,
+        run: (file, args, o) => ctx.runner.run(file, args, o),
+        ...(agentUser !== undefined ? { agentUser } : {}),
+      });
+      for (const ch of checks) out.push({ name: ch.name, status: STATUS[ch.status], detail: ch.detail });
+    } catch (err) {
+      out.push(fail(m.name, `the check failed: ${(err as Error)?.message ?? String(err)}`));
+    }
   }
-  const line = lineFor(pm.sudo && !root);
-  const timeout = pm.intervalMs + 5000;
-  const r = await firstOutput(line[0]!, line.slice(1), env, timeout, (out) => out.includes('</plist>'));
-  const cmd = showCommand(line[0]!, line.slice(1));
-  if (r.ok) results.push(pass(name, `\`${cmd}\` produced a plist document`));
-  else if (r.notFound) results.push(fail(name, `${line[0]} not found`));
-  else results.push(fail(name, `\`${cmd}\` gave no plist document within ${timeout / 1000} s${r.err.trim() ? `: ${r.err.trim().split('\n')[0]}` : r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}`));
-  return results;
-}
-
-export function checkSmc(load: () => SmcAddonLoad): CheckResult {
-  const l = load();
-  if (!l.addon) return fail('SMC addon', `not loaded: ${l.error}`);
-  if (!l.addon.hasIOKit || !l.addon.readKeys) return fail('SMC addon', 'loaded, but built without IOKit (not a macOS build): temperatures and fans are unavailable');
-  const r = l.addon.readKeys(['#KEY']);
-  if (!r.opened) return fail('SMC addon', `loaded, but AppleSMC did not open: ${r.errors[0]?.message ?? 'unknown error'}`);
-  return pass('SMC addon', 'loaded; AppleSMC opened');
-}
-
-export async function checkIostat(ctx: CommandContext): Promise<CheckResult> {
-  const file = binary('iostat', undefined, ctx.env);
-  const args = ['-d', '-w', '1'];
-  const r = await firstOutput(file, args, ctx.env, 5000, (out) => out.split('\n').some((l) => /^\s*[\d.]+\s+[\d.]+\s+[\d.]+/.test(l)));
-  if (r.ok) return pass('iostat', `\`${showCommand(file, args)}\` prints disk rows`);
-  return fail('iostat', r.notFound ? `${file} not found` : `\`${showCommand(file, args)}\` printed no disk row in 5 s${r.err ? `: ${r.err.trim().split('\n')[0]}` : ''}`);
-}
-
-export async function checkVmStat(ctx: CommandContext): Promise<CheckResult> {
-  const file = binary('vm_stat', undefined, ctx.env);
-  const r = await ctx.runner.run(file, [], { timeoutMs: 10_000 });
-  if (r.exitCode !== 0) return fail('vm_stat', describeFailure(file, [], r));
-  const results = parseVmStat(r.stdout);
-  const sample = results.find((x) => x.type === 'vm_stat');
-  const error = results.find((x) => x.type === 'error');
-  if (!sample) return fail('vm_stat', `output did not parse${error && error.type === 'error' ? `: ${error.kind}: ${error.message}` : ''}`);
-  return pass('vm_stat', `page size ${sample.pageSizeBytes} B, ${Object.keys(sample.counters).length} counters`);
+  return out;
 }
 
 export async function checkOtlp(config: Config, f: typeof fetch, now: () => Date, maxSkewMs: number): Promise<CheckResult[]> {
@@ -210,10 +148,8 @@ export async function runChecks(ctx: CommandContext, configFile: string | undefi
   }
   if (!config) return results;
   const record = readRecord(onDisk(ctx.host, PATHS.installRecord));
-  results.push(...(await checkPowermetrics(ctx, config, record)));
-  results.push(config.sources.smc.enabled ? checkSmc(deps.loadSmcAddon ?? (() => loadSmcAddon())) : warn('SMC addon', 'the SMC source is disabled'));
-  results.push(config.sources.iostat.enabled ? await checkIostat(ctx) : warn('iostat', 'disabled'));
-  results.push(config.sources.vm_stat.enabled ? await checkVmStat(ctx) : warn('vm_stat', 'disabled'));
+  const agentUser = record?.privilege === 'user' ? record.user : undefined;
+  results.push(...(await checkSources(ctx, config, agentUser, deps.native ?? loadNative)));
   const f = deps.fetch ?? fetch;
   results.push(...(await checkOtlp(config, f, ctx.now, deps.maxSkewMs ?? 5000)));
   const job = await jobState({ runner: ctx.runner, env: ctx.env });

@@ -3,11 +3,11 @@
  * into a replay folder (docs/replay.md), so one command on a real node (the first M3 Ultra) yields a
  * fixture that `run --replay` and `sample --replay` read.
  *
- * The command lines are the sources' own (`powermetricsCommandLine`, `iostatArgs`, `SYSCTL_NAMES`,
- * the `smc dump` command), with the configured intervals and samplers — so as a non-root user the
- * powermetrics line is exactly one the installed sudoers rule allows (`sudo -n`, never a prompt).
- * Streams (powermetrics, iostat) run for N seconds and are then stopped with SIGTERM; one-shots
- * (vm_stat, sysctl, SMC) run once at the start. Files hold the tools' bytes unchanged.
+ * What to run is each module's `dump` (src/registry.ts): the sources' own command lines with the
+ * configured intervals and samplers — so as a non-root user the powermetrics line is exactly one the
+ * installed sudoers rule allows (`sudo -n`, never a prompt). Streams run for N seconds and are then
+ * stopped with SIGTERM; one-shots and in-process captures (the SMC) run once at the start. Files hold
+ * the tools' bytes unchanged.
  *
  * Exit status: 0 every source captured; 2 the folder was written but some source failed (the
  * manifest's `sources.<name>.note` says why, and that file is absent); 1 nothing could be captured.
@@ -18,18 +18,16 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { PATHS, packageRoot } from '../launchd/job.ts';
-import { parseSysctl } from '../parsers/sysctl.ts';
-import type { SourceName, SysctlSample } from '../samples.ts';
-import type { SmcAddonLoad } from '../smc/addon.ts';
-import { binary } from '../sources/binaries.ts';
-import { iostatArgs, iostatSeconds } from '../sources/iostat.ts';
-import { powermetricsCommandLine } from '../sources/powermetrics.ts';
-import { REPLAY_FILES, type ReplayManifest, type ReplaySourceInfo } from '../sources/replay.ts';
-import { SYSCTL_NAMES } from '../sources/sysctl.ts';
+import type { AnyModule, BaseSourceConfig, DumpContext } from '../modules/module.ts';
+import { parseSysctl } from '../modules/sysctl/parser.ts';
+import type { SysctlSample } from '../modules/sysctl/sample.ts';
+import { MODULES } from '../registry.ts';
+import type { NativeLoader } from '../sources/native.ts';
+import { loadNative } from '../sources/native.ts';
+import { showCommand } from '../sources/probe.ts';
+import type { ReplayManifest, ReplaySourceInfo } from '../sources/replay.ts';
 import { runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
-import { showCommand } from '../system/runner.ts';
-import { main as smcDumpMain } from './smc-dump.ts';
 
 export const DUMP_USAGE = `usage: silicon-agent dump [--seconds N] [--out DIR] [--config FILE]
   --seconds N    how long to record the powermetrics and iostat streams (default 30)
@@ -43,8 +41,8 @@ export interface DumpOptions {
 }
 
 export interface DumpDeps {
-  /** The SMC addon loader given to `smc dump` (tests pass one that serves a real dump). */
-  loadSmcAddon?: () => SmcAddonLoad;
+  /** The native addon loader (tests pass one that serves a real SMC dump). */
+  native?: NativeLoader;
 }
 
 interface Captured {
@@ -135,43 +133,54 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
   const env = ctx.env;
   const now = ctx.now;
   const ms = Math.round(opts.seconds * 1000);
-  const pm = config.sources.powermetrics;
-  // Root runs powermetrics directly; anyone else goes through the installed rule (sudo -n: no prompt).
-  const sudo = ctx.host.uid !== 0;
-  const pmLine = powermetricsCommandLine({
-    intervalMs: pm.intervalMs,
-    samplers: pm.samplers,
-    sudo,
-    command: binary('powermetrics', undefined, env),
-    sudoCommand: binary('sudo', undefined, env),
-  });
-  const ioLine = [binary('iostat', undefined, env), ...iostatArgs(config.sources.iostat.intervalMs)];
-  const vmLine = [binary('vm_stat', undefined, env)];
-  const scLine = [binary('sysctl', undefined, env), ...SYSCTL_NAMES];
+  const root = ctx.host.uid === 0;
+  const native = deps.native ?? loadNative;
+  const enabled = (MODULES as readonly AnyModule[]).filter((m) => (config.sources as Record<string, BaseSourceConfig>)[m.name]?.enabled);
+  const dctx = (m: AnyModule): DumpContext<BaseSourceConfig> => ({ config: (config.sources as Record<string, BaseSourceConfig>)[m.name]!, env, root, native });
+  const streams = enabled.filter((m) => m.dump.kind === 'stream');
 
   const createdAt = now().toISOString();
-  ctx.err(`silicon-agent dump: recording for ${opts.seconds} s: ${showCommand(pmLine[0]!, pmLine.slice(1))} and ${showCommand(ioLine[0]!, ioLine.slice(1))}`);
+  const lines = streams.map((m) => (m.dump.kind === 'stream' ? m.dump.argv(dctx(m)) : []));
+  ctx.err(`silicon-agent dump: recording for ${opts.seconds} s: ${lines.map((l) => showCommand(l[0]!, l.slice(1))).join(' and ')}`);
 
-  // One-shots first (quick), then both streams together.
-  const sysctl = await capture(scLine[0]!, scLine.slice(1), env, now);
-  const vm = await capture(vmLine[0]!, [], env, now);
-  let smcText = '';
-  let smcErr = '';
-  const smcStarted = now().toISOString();
-  const smcRc = await smcDumpMain(['dump'], {
-    out: (s) => void (smcText += s),
-    err: (s) => void (smcErr += s),
-    ...(deps.loadSmcAddon ? { loadAddon: deps.loadSmcAddon } : {}),
+  interface Got {
+    info: ReplaySourceInfo;
+    bytes?: Buffer;
+    why?: string;
+  }
+  const got = new Map<string, Got>();
+  // One-shots and in-process captures first (quick), then every stream together.
+  for (const m of enabled) {
+    const d = m.dump;
+    if (d.kind === 'oneshot') {
+      const argv = d.argv(dctx(m));
+      const c = await capture(argv[0]!, argv.slice(1), env, now);
+      const ok = c.bytes.length > 0 && (c.exitCode === 0 || d.nonZeroOk === true);
+      got.set(m.name, { info: { command: showCommand(argv[0]!, argv.slice(1)), startedAt: c.startedAt, endedAt: c.endedAt }, ...(ok ? { bytes: c.bytes } : { why: firstLine(c.stderr) || `exit ${c.exitCode}` }) });
+    } else if (d.kind === 'inprocess') {
+      const startedAt = now().toISOString();
+      const r = await d.capture(dctx(m)).catch((err: unknown) => ({ error: (err as Error)?.message ?? String(err) }));
+      const info: ReplaySourceInfo = { command: d.label, startedAt, endedAt: now().toISOString() };
+      got.set(m.name, 'text' in r ? { info, bytes: Buffer.from(r.text, 'utf8') } : { info, why: r.error });
+    }
+  }
+  const streamed = await Promise.all(lines.map((l) => capture(l[0]!, l.slice(1), env, now, ms)));
+  streams.forEach((m, i) => {
+    const d = m.dump;
+    if (d.kind !== 'stream') return;
+    const c = streamed[i]!;
+    const l = lines[i]!;
+    // A stream we stopped is a success if it produced output (a whole unit, where the module says what one is).
+    const ok = c.bytes.length > 0 && (c.stoppedByUs || c.exitCode === 0) && (d.complete?.(c.bytes) ?? true);
+    const info: ReplaySourceInfo = { command: showCommand(l[0]!, l.slice(1)), startedAt: c.startedAt, endedAt: c.endedAt, intervalMs: d.intervalMs(dctx(m).config) };
+    const silent = c.stoppedByUs ? `still silent after ${opts.seconds} s` : `exit ${c.exitCode}`;
+    got.set(m.name, ok ? { info, bytes: c.bytes } : { info, why: firstLine(c.stderr) || `no complete output (${silent})` });
   });
-  const smcEnded = now().toISOString();
-  const [power, io] = await Promise.all([
-    capture(pmLine[0]!, pmLine.slice(1), env, now, ms),
-    capture(ioLine[0]!, ioLine.slice(1), env, now, ms),
-  ]);
 
-  // Facts for the manifest, from the sysctl output (the parser the sysctl source uses).
+  // Facts for the manifest, from the sysctl capture (the parser the sysctl source uses).
   let facts: SysctlSample | undefined;
-  for (const r of parseSysctl(sysctl.bytes.toString('utf8'))) if (r.type === 'sysctl') facts = r;
+  const sysctlBytes = got.get('sysctl')?.bytes;
+  if (sysctlBytes) for (const r of parseSysctl(sysctlBytes.toString('utf8'))) if (r.type === 'sysctl') facts = r;
   const model = facts?.hwModel;
   const stamp = createdAt.replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
   const dir = resolve(opts.out ?? `silicon-agent-dump-${(model ?? 'unknown').replace(/[^\w.-]+/g, '_')}-${stamp}`);
@@ -181,24 +190,18 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
   }
   mkdirSync(dir, { recursive: true });
 
-  const sources: Partial<Record<SourceName, ReplaySourceInfo>> = {};
+  const sources: Record<string, ReplaySourceInfo> = {};
   const failed: string[] = [];
-  const put = (name: SourceName, line: string[], c: { bytes: Buffer; startedAt: string; endedAt: string }, ok: boolean, why: string, intervalMs?: number) => {
-    const info: ReplaySourceInfo = { command: showCommand(line[0]!, line.slice(1)), startedAt: c.startedAt, endedAt: c.endedAt, ...(intervalMs ? { intervalMs } : {}) };
-    if (ok) writeFileSync(join(dir, REPLAY_FILES[name]), c.bytes);
+  for (const m of enabled) {
+    const g = got.get(m.name);
+    if (!g) continue;
+    if (g.bytes) writeFileSync(join(dir, m.replay.file), g.bytes);
     else {
-      info.note = `not captured: ${why}`;
-      failed.push(`${name}: ${why}`);
+      g.info.note = `not captured: ${g.why}`;
+      failed.push(`${m.name}: ${g.why}`);
     }
-    sources[name] = info;
-  };
-  // A stream we stopped is a success if it produced output; a one-shot needs its output (sysctl may exit 1 for a missing name).
-  const streamOk = (c: Captured) => c.bytes.length > 0 && (c.stoppedByUs || c.exitCode === 0);
-  put('powermetrics', pmLine, power, streamOk(power) && power.bytes.includes('</plist>'), firstLine(power.stderr) || `no plist document (${power.stoppedByUs ? `still silent after ${opts.seconds} s` : `exit ${power.exitCode}`})`, pm.intervalMs);
-  put('iostat', ioLine, io, streamOk(io), firstLine(io.stderr) || `no output (${io.stoppedByUs ? `still silent after ${opts.seconds} s` : `exit ${io.exitCode}`})`, iostatSeconds(config.sources.iostat.intervalMs) * 1000);
-  put('vm_stat', vmLine, vm, vm.exitCode === 0 && vm.bytes.length > 0, firstLine(vm.stderr) || `exit ${vm.exitCode}`);
-  put('sysctl', scLine, sysctl, sysctl.bytes.length > 0, firstLine(sysctl.stderr) || `exit ${sysctl.exitCode}`);
-  put('smc', ['silicon-agent', 'smc', 'dump'], { bytes: Buffer.from(smcText, 'utf8'), startedAt: smcStarted, endedAt: smcEnded }, smcRc === 0 && smcText.length > 0, firstLine(smcErr.replace(/^smc dump: /, '')) || 'no keys');
+    sources[m.name] = g.info;
+  }
 
   const manifest: ReplayManifest = {
     format: 'silicon-agent-replay/1',
@@ -211,16 +214,16 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
     composite: false,
     createdAt,
     createdBy: `silicon-agent dump ${version()}`,
-    note: `captured by \`silicon-agent dump --seconds ${opts.seconds}\` as ${sudo ? 'a non-root user (powermetrics through sudo -n)' : 'root'}`,
+    note: `captured by \`silicon-agent dump --seconds ${opts.seconds}\` as ${root ? 'root' : 'a non-root user (powermetrics through sudo -n)'}`,
     sources,
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 
-  const got = Object.keys(sources).length - failed.length;
+  const written = Object.keys(sources).length - failed.length;
   ctx.out(dir);
   for (const f of failed) ctx.err(`silicon-agent dump: ${f}`);
-  ctx.err(`silicon-agent dump: wrote ${got} of 5 sources to ${dir}${model ? ` (${facts?.cpuBrand ?? 'chip unknown'}, ${model})` : ''}; replay it with: silicon-agent sample --replay ${dir}`);
-  return got === 0 ? 1 : failed.length > 0 ? 2 : 0;
+  ctx.err(`silicon-agent dump: wrote ${written} of ${enabled.length} sources to ${dir}${model ? ` (${facts?.cpuBrand ?? 'chip unknown'}, ${model})` : ''}; replay it with: silicon-agent sample --replay ${dir}`);
+  return written === 0 ? 1 : failed.length > 0 ? 2 : 0;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -16,7 +16,8 @@ import { dryRunEffects, realEffects, type Effects } from '../launchd/effects.ts'
 import { DEFAULT_USER, LABEL, PATHS, packageRoot, renderNewsyslog, renderPlist, type JobParams, type Privilege } from '../launchd/job.ts';
 import { bootoutAndWait, bootstrap, enable, kickstart, SERVICE, type LaunchctlDeps } from '../launchd/launchctl.ts';
 import { readRecord, type InstallRecord } from '../launchd/record.ts';
-import { powermetricsCommandLines, renderSudoers } from '../launchd/sudoers.ts';
+import { renderSudoers } from '../launchd/sudoers.ts';
+import { powermetricsArgsAtEveryLevel } from '../modules/powermetrics/source.ts';
 import { runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk, refuseReason } from '../system/host.ts';
 import { tool } from '../system/runner.ts';
@@ -239,7 +240,7 @@ export async function install(opts: InstallOptions, ctx: CommandContext): Promis
 
     // Validate the sudoers rule before anything else is put in place.
     if (opts.privilege === 'user') {
-      const text = renderSudoers(account.user, powermetricsCommandLines(pm.intervalMs, pm.samplers));
+      const text = renderSudoers(account.user, powermetricsArgsAtEveryLevel(pm.intervalMs, pm.samplers));
       await fx.writeChecked(PATHS.sudoers, text, 0o440, 'root:wheel', { tool: 'visudo', args: (tmp) => ['-cf', tmp] });
     } else {
       await fx.remove(PATHS.sudoers); // a previous unprivileged install's rule is not needed as root

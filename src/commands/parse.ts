@@ -1,7 +1,7 @@
 /**
- * `silicon-agent parse <powermetrics|iostat|vm_stat|sysctl|smc> FILE [--json]`: run one capture
- * through the agent's parser for that tool and print every result in input order — samples and
- * typed parse errors in their place. This is how captures from real nodes are checked, so the
+ * `silicon-agent parse <source> FILE [--json]`: run one capture through the agent's parser for that
+ * source (its module's `parser`, src/registry.ts) and print every result in input order — samples
+ * and typed parse errors in their place. This is how captures from real nodes are checked, so the
  * JSON output is a stable contract (docs/parse.md).
  *
  * FILE `-` reads stdin. Exit codes: 0 no error entries; 1 at least one error entry;
@@ -9,15 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createIostatParser } from '../parsers/iostat.ts';
-import type { StreamParser } from '../parsers/parser.ts';
-import { createPowermetricsParser } from '../parsers/powermetrics.ts';
-import { parseSmcDump } from '../parsers/smc-dump.ts';
-import { createSysctlParser } from '../parsers/sysctl.ts';
-import { createVmStatParser } from '../parsers/vm_stat.ts';
-import type { ParseResult, Sample, SourceName } from '../samples.ts';
-import { SOURCE_NAMES } from '../samples.ts';
-import { interpretSmc } from '../smc/interpret.ts';
+import type { ParseContext } from '../modules/module.ts';
+import { moduleOf, SOURCE_NAMES } from '../registry.ts';
+import type { ParseResult } from '../samples.ts';
 
 const EX_USAGE = 64;
 const EX_NOINPUT = 66;
@@ -37,30 +31,13 @@ export interface ParseIo {
   readStdin: () => Buffer;
 }
 
-export interface ParseCommandOptions {
-  intervalS?: number;
-  names?: string[];
-  hwModel?: string;
-}
+export type ParseCommandOptions = ParseContext;
 
-/** Every result of one capture through the agent's parser, in input order. Pure. */
-export function parseCapture(source: SourceName, input: Buffer, opts: ParseCommandOptions = {}): ParseResult[] {
-  if (source === 'smc') {
-    const { keys, errors } = parseSmcDump(input);
-    // The dump's line errors first (in line order), then the one sample the keys make.
-    const out: ParseResult[] = [...errors];
-    if (keys.length > 0)
-      out.push(interpretSmc(keys, [], opts.hwModel !== undefined ? { hwModel: opts.hwModel } : {}));
-    return out;
-  }
-  const parser: StreamParser<Sample> =
-    source === 'powermetrics'
-      ? createPowermetricsParser()
-      : source === 'iostat'
-        ? createIostatParser(opts.intervalS !== undefined ? { intervalS: opts.intervalS } : {})
-        : source === 'vm_stat'
-          ? createVmStatParser()
-          : createSysctlParser(opts.names ? { names: opts.names } : {});
+/** Every result of one capture through the agent's parser for `source`, in input order. Pure. */
+export function parseCapture(source: string, input: Buffer, opts: ParseCommandOptions = {}): ParseResult[] {
+  const m = moduleOf(source);
+  if (!m) throw new RangeError(`unknown source ${JSON.stringify(source)}`);
+  const parser = m.parser(opts);
   return [...parser.push(input), ...parser.end()];
 }
 
@@ -71,20 +48,11 @@ export function formatJson(results: readonly ParseResult[]): string {
 }
 
 function summary(r: ParseResult): string {
-  switch (r.type) {
-    case 'error':
-      return `error ${r.source} ${r.kind}${r.line !== undefined ? ` line ${r.line}` : ''}${r.offset !== undefined ? ` offset ${r.offset}` : ''}: ${r.message}`;
-    case 'powermetrics':
-      return `powermetrics ${r.timestamp ?? ''} ${r.elapsedS.toFixed(3)} s, cpu ${r.cpu?.powerW.toFixed(3) ?? '-'} W, gpu ${r.gpu?.powerW.toFixed(3) ?? '-'} W, ${r.clusters.length} clusters on ${r.dies} die(s)`;
-    case 'iostat':
-      return `iostat ${r.sinceBoot ? 'since boot' : `${r.intervalS ?? '?'} s`}: ${r.disks.map((d) => `${d.device} ${d.transfersPerS} tps ${(d.bytesPerS / 1048576).toFixed(2)} MiB/s`).join(', ')}`;
-    case 'vm_stat':
-      return `vm_stat page ${r.pageSizeBytes} B, ${Object.keys(r.counters).length} counters, used ${(r.derived.usedBytes / 2 ** 30).toFixed(2)} GiB`;
-    case 'sysctl':
-      return `sysctl ${Object.keys(r.values).length} values${r.swap ? `, swap ${(r.swap.usedBytes / 2 ** 30).toFixed(2)}/${(r.swap.totalBytes / 2 ** 30).toFixed(2)} GiB` : ''}`;
-    case 'smc':
-      return `smc ${r.temperatures.length} temperatures, ${r.fans.length} fans${r.systemPowerW !== undefined ? `, system ${r.systemPowerW.toFixed(2)} W` : ''}`;
+  if (r.type === 'error') {
+    const e = r as Extract<ParseResult, { type: 'error' }>;
+    return `error ${e.source} ${e.kind}${e.line !== undefined ? ` line ${e.line}` : ''}${e.offset !== undefined ? ` offset ${e.offset}` : ''}: ${e.message}`;
   }
+  return moduleOf(r.type)?.describe(r) ?? r.type;
 }
 
 export async function main(argv: string[], ioIn: Partial<ParseIo> = {}): Promise<number> {
@@ -125,7 +93,7 @@ export async function main(argv: string[], ioIn: Partial<ParseIo> = {}): Promise
     io.stderr(`silicon-agent parse: unknown source ${JSON.stringify(sourceArg)}; one of ${SOURCE_NAMES.join(', ')}\n`);
     return EX_USAGE;
   }
-  const source = sourceArg as SourceName;
+  const source = sourceArg;
   const opts: ParseCommandOptions = {};
   if (v['interval-s'] !== undefined) {
     const n = Number(v['interval-s']);

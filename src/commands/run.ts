@@ -25,15 +25,17 @@ import module from 'node:module';
 import { join } from 'node:path';
 import { createAgent, type Agent, type AgentPlugin } from '../agent.ts';
 import { EX_USAGE, parseDataArgs, positiveOption } from './data-args.ts';
-import { ConfigError, EX_CONFIG, loadConfig, redactedConfig, toSourcesOptions, type Config } from '../config.ts';
-import { buildResource, readHostFacts, type HostFacts } from '../export/resource.ts';
+import { ConfigError, EX_CONFIG, loadConfig, redactedConfig, type Config } from '../config.ts';
+import { buildResource, type HostFacts } from '../export/resource.ts';
+import { Health } from '../health.ts';
 import { EX_LOG_ROTATED, LOG_FILE_ENV, watchLogRotation } from '../launchd/log-rotation.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createPlausibilityFilter } from '../plausibility.ts';
 import { processSignals } from '../signals.ts';
+import { readManifest } from '../sources/replay.ts';
 import { createStatusWriter, STATUS_FILE_ENV } from '../status-file.ts';
-// src/sources/index.ts (every source and parser) and the governor are imported only once the
-// exporters are up, so /metrics answers quickly after start (the issue asks for 2 s through npx).
+// src/registry.ts (every source and parser) is loaded by the agent; the governor is imported only once
+// the exporters are up, so /metrics answers quickly after start.
 
 export { EX_USAGE };
 export const EX_NOINPUT = 66;
@@ -55,7 +57,7 @@ export interface RunMode {
 
 export async function chooseMode(replayFlag: string | undefined, platform: NodeJS.Platform = process.platform): Promise<RunMode> {
   if (replayFlag !== undefined) return { replayDir: replayFlag, replayReason: 'flag' };
-  const { defaultReplayDir, liveSupported } = await import('../sources/index.ts');
+  const { defaultReplayDir, liveSupported } = await import('../sources/replay.ts');
   if (!liveSupported(platform)) return { replayDir: defaultReplayDir(), replayReason: 'not-macos' };
   return {};
 }
@@ -72,7 +74,7 @@ function banner(log: Logger, mode: RunMode, tty: boolean): void {
 
 /** Host facts for the resource: sysctl when live; the capture's manifest when replaying. */
 async function factsFor(mode: RunMode): Promise<{ facts: HostFacts; platform?: NodeJS.Platform }> {
-  if (mode.replayDir === undefined) return { facts: await readHostFacts() };
+  if (mode.replayDir === undefined) return { facts: await (await import('../modules/sysctl/source.ts')).readHostFacts() };
   return replayFacts(mode.replayDir);
 }
 
@@ -143,15 +145,15 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   }
 
   // The status file `silicon-agent status` reads (the launchd job sets the variable; unset, none is written).
+  const health = new Health();
   const statusPath = env[STATUS_FILE_ENV];
-  const status = statusPath ? createStatusWriter(statusPath, { replay: mode.replayDir !== undefined }) : undefined;
+  const status = statusPath ? createStatusWriter(statusPath, health, { replay: mode.replayDir !== undefined }) : undefined;
 
   let agent: Agent;
   try {
     const { facts, platform } = await factsFor(mode);
     const resource = buildResource({
-      config,
-      env,
+      resource: config.resource,
       facts,
       ...(platform ? { platform } : {}),
       ...(mode.replayDir !== undefined ? { replayDir: mode.replayDir } : {}),
@@ -165,22 +167,26 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     agent = createAgent(config, {
       log,
       resource,
+      health,
       // Robustness (issue 5): impossible values are dropped and counted before the store
       // (src/plausibility.ts); the governor meters the agent + children every 10 s and degrades
       // within budget.cpuPercent / budget.rssMiB (src/governor.ts, docs/budget.md).
       filters: [createPlausibilityFilter()],
       plugins: [lazyPlugin('governor', async () => (await import('../governor.ts')).createGovernor({ log }))],
-      ...(status ? { observer: status } : {}),
       // Sources and the final flush share the 5 s shutdown budget (see STOP_DEADLINE_MS).
       stopTimeoutMs: 2000,
-      sources: async (c, hooks) =>
-        (await import('../sources/index.ts')).createSources({
-          ...toSourcesOptions(c),
+      sources: async (c, hooks) => {
+        const { createSources } = await import('../registry.ts');
+        const replay = mode.replayDir !== undefined ? { dir: mode.replayDir, manifest: readManifest(mode.replayDir), speed, loop: !args['no-loop'] } : undefined;
+        return createSources({
+          sources: c.sources,
           onRestart: hooks.onRestart,
-          ...(mode.replayDir !== undefined ? { replayDir: mode.replayDir, speed, loop: !args['no-loop'] } : {}),
+          ...(replay ? { replay } : {}),
           ...(facts.hwModel ? { hwModel: facts.hwModel } : {}),
           logger: log,
-        }),
+          env,
+        });
+      },
     });
     await agent.start();
   } catch (err) {

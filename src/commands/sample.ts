@@ -17,16 +17,17 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { ConfigError, EX_CONFIG, loadConfig, toSourcesOptions } from '../config.ts';
+import { ConfigError, EX_CONFIG, loadConfig, type Config } from '../config.ts';
 import { createLogger } from '../log.ts';
-import type { ParseError, SampleBySource, SourceName } from '../samples.ts';
-import { SOURCE_NAMES } from '../samples.ts';
-import type { ReplayManifest } from '../sources/index.ts';
-import { createSources, defaultReplayDir, liveSupported, readManifest } from '../sources/index.ts';
-import { takeSnapshot } from '../sources/snapshot.ts';
-import { EX_USAGE, parseDataArgs, positiveOption } from './data-args.ts';
+import type { AnyModule, BaseSourceConfig } from '../modules/module.ts';
+import { createSources, MODULES, moduleOf } from '../registry.ts';
+import type { BaseSample, ParseError } from '../samples.ts';
+import type { ReplayManifest } from '../sources/replay.ts';
+import { defaultReplayDir, liveSupported, readManifest } from '../sources/replay.ts';
 import type { Snapshot } from '../sources/snapshot.ts';
+import { takeSnapshot } from '../sources/snapshot.ts';
 import type { SourceStatus } from '../sources/source.ts';
+import { EX_USAGE, parseDataArgs, positiveOption } from './data-args.ts';
 
 const EX_NOINPUT = 66;
 
@@ -61,9 +62,9 @@ export interface SampleOutput {
   };
   takenAt: string;
   timedOut: boolean;
-  sources: Partial<Record<SourceName, { state: SourceStatus['state']; reason?: string; sample: SampleBySource[SourceName] | null }>>;
+  sources: Partial<Record<string, { state: SourceStatus['state']; reason?: string; sample: BaseSample | null }>>;
   /** Enabled sources without a usable sample, and why (the source's own reason, or the wait that ran out). */
-  unavailable: Array<{ source: SourceName; reason: string }>;
+  unavailable: Array<{ source: string; reason: string }>;
   errors: ParseError[];
 }
 
@@ -115,9 +116,9 @@ export async function main(argv: string[], ioIn: Partial<SampleIo> = {}): Promis
     );
   }
 
-  let opts;
+  let config: Config;
   try {
-    opts = toSourcesOptions(loadConfig({ ...(args.config !== undefined ? { file: args.config } : {}), env: io.env }).config);
+    config = loadConfig({ ...(args.config !== undefined ? { file: args.config } : {}), env: io.env }).config;
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`silicon-agent sample: ${err.message}\n`);
@@ -125,34 +126,41 @@ export async function main(argv: string[], ioIn: Partial<SampleIo> = {}): Promis
     }
     throw err;
   }
-  const intervalsMs = { ...opts.intervalsMs };
-  if (replayDir !== undefined) {
-    for (const n of SOURCE_NAMES) intervalsMs[n] = 1000;
-  } else {
-    if (!opts.powermetrics.sudo) intervalsMs.powermetrics = Math.min(intervalsMs.powermetrics, 1000);
-    intervalsMs.iostat = Math.min(intervalsMs.iostat, 1000);
-  }
-  const longest = Math.max(...SOURCE_NAMES.filter((n) => opts.enabled[n]).map((n) => intervalsMs[n] / (replayDir ? speed : 1)), 0);
+  const sourcesConfig = quickIntervals(config, replayDir !== undefined);
+  const enabled = Object.values(sourcesConfig).filter((c) => c.enabled);
+  const longest = Math.max(...enabled.map((c) => c.intervalMs / (replayDir ? speed : 1)), 0);
   const timeoutS = num('timeout', args.timeout, Math.max(10, (3 * longest) / 1000 + 2));
   if (timeoutS === undefined) return EX_USAGE;
 
   // Quiet by default: the snapshot shows each source's state; SILICON_AGENT_LOG_LEVEL=debug shows more.
   const logger = createLogger({ level: (io.env.SILICON_AGENT_LOG_LEVEL as 'debug' | undefined) ?? 'error' });
   const sources = createSources({
-    ...opts,
-    intervalsMs,
+    sources: sourcesConfig,
     logger,
-    ...(replayDir !== undefined ? { replayDir, speed, loop: false } : {}),
+    ...(replayDir !== undefined && manifest ? { replay: { dir: replayDir, manifest, speed, loop: false } } : {}),
   });
-  const snap = await takeSnapshot(sources, { timeoutMs: timeoutS * 1000 });
+  const snap = await takeSnapshot(sources, { timeoutMs: timeoutS * 1000, usable: (x) => moduleOf(x.type)?.usable?.(x) ?? true });
   const out = toOutput(snap, sources.map((s) => s.name), replayDir, reason, manifest, timeoutS);
   io.stdout(args.json ? JSON.stringify(out, null, 2) + '\n' : formatTable(out));
   // Partial data is still data (the SMC without its addon must not fail a Mac's snapshot).
   return sources.some((s) => !snap.missing.includes(s.name)) ? 0 : 1;
 }
 
+/**
+ * The configured sources with intervals that make a snapshot quick: a replay plays every source at
+ * 1 s; live, each module says (its `quick`: powermetrics and iostat at most every second).
+ */
+function quickIntervals(config: Config, replay: boolean): Record<string, BaseSourceConfig> {
+  const out: Record<string, BaseSourceConfig> = {};
+  for (const [name, c] of Object.entries(config.sources) as [string, BaseSourceConfig][]) {
+    const quick = moduleOf(name)?.quick;
+    out[name] = replay ? { ...c, intervalMs: 1000 } : quick ? quick(c) : c;
+  }
+  return out;
+}
+
 /** Why a source has no usable sample in the snapshot. */
-function whyMissing(n: SourceName, snap: Snapshot, timeoutS: number): string {
+function whyMissing(n: string, snap: Snapshot, timeoutS: number): string {
   const st = snap.status[n];
   if (st?.reason) return st.reason;
   if (snap.latest[n]) return 'only the since-boot average arrived, no interval row';
@@ -162,7 +170,7 @@ function whyMissing(n: SourceName, snap: Snapshot, timeoutS: number): string {
 
 export function toOutput(
   snap: Snapshot,
-  names: readonly SourceName[],
+  names: readonly string[],
   replayDir: string | undefined,
   reason: 'flag' | 'not-macos' | undefined,
   manifest: ReplayManifest | undefined,
@@ -204,12 +212,6 @@ export function toOutput(
 // ---------------------------------------------------------------------------------------------
 // Table
 
-const W = (w: number | undefined) => (w === undefined ? '-' : `${w.toFixed(2)} W`);
-const MHZ = (hz: number | undefined) => (hz === undefined ? '-' : `${Math.round(hz / 1e6)} MHz`);
-const PCT = (r: number | undefined) => (r === undefined ? '-' : `${(r * 100).toFixed(1)} %`);
-const GIB = (b: number | undefined) => (b === undefined ? '-' : `${(b / 2 ** 30).toFixed(2)} GiB`);
-const MIBS = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB/s`;
-
 function table(rows: string[][], indent = '  '): string[] {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
@@ -227,72 +229,15 @@ export function formatTable(out: SampleOutput): string {
     lines.push(`silicon-agent sample: live, ${out.takenAt}`);
   }
   const s = out.sources;
-  const sample = <N extends SourceName>(n: N) => (s[n]?.sample ?? undefined) as SampleBySource[N] | undefined;
-  const section = (title: string, n: SourceName, body: () => string[]) => {
-    lines.push('', title);
-    const entry = s[n];
-    if (!entry) lines.push('  (source disabled)');
-    else if (!entry.sample) lines.push(`  no sample: ${entry.state}${entry.reason ? ` — ${entry.reason}` : ''}`);
-    else lines.push(...body());
-  };
-
-  const pm = sample('powermetrics');
-  const smc = sample('smc');
-  section('Power (powermetrics)', 'powermetrics', () =>
-    table([
-      ['CPU', W(pm!.cpu?.powerW), 'GPU', W(pm!.gpu?.powerW), 'ANE', W(pm!.ane?.powerW), 'combined', W(pm!.combined?.powerW)],
-      ...(smc?.systemPowerW !== undefined ? [['system (SMC PSTR)', W(smc.systemPowerW)]] : []),
-      ['window', `${pm!.elapsedS.toFixed(3)} s`, 'thermal pressure', pm!.thermalPressure?.raw ?? '-'],
-    ]),
-  );
-  section('CPU clusters', 'powermetrics', () => {
-    const rows = [['die', 'cluster', 'freq', 'active', 'cpus']];
-    for (const c of [...pm!.clusters].sort((a, b) => a.die - b.die))
-      rows.push([String(c.die), c.name, MHZ(c.freqHz), PCT(c.activeRatio), c.cpus.join(',')]);
-    return table(rows);
-  });
-  section('GPU', 'powermetrics', () =>
-    table([['freq', MHZ(pm!.gpuFreqHz), 'active', PCT(pm!.gpuActiveRatio), 'power', W(pm!.gpu?.powerW)]]),
-  );
-
-  const vm = sample('vm_stat');
-  const sc = sample('sysctl');
-  section('Memory (vm_stat)', 'vm_stat', () =>
-    table([
-      ['used', GIB(vm!.derived.usedBytes), 'app', GIB(vm!.derived.appBytes), 'wired', GIB(vm!.derived.wiredBytes)],
-      ['compressed', GIB(vm!.derived.compressedBytes), 'cached files', GIB(vm!.derived.cachedFilesBytes), 'free', GIB(vm!.derived.freeBytes)],
-      ...(sc?.memsizeBytes !== undefined ? [['total (hw.memsize)', GIB(sc.memsizeBytes)]] : []),
-    ]),
-  );
-  section('Swap and pressure (sysctl)', 'sysctl', () =>
-    table([
-      sc!.swap
-        ? ['swap used', GIB(sc!.swap.usedBytes), 'of', GIB(sc!.swap.totalBytes), sc!.swap.encrypted ? '(encrypted)' : '']
-        : ['swap', '-'],
-      ['memory pressure', sc!.memoryPressure ? `${sc!.memoryPressure.state} (${sc!.memoryPressure.raw})` : '-'],
-      ['model', sc!.hwModel ?? '-', 'chip', sc!.cpuBrand ?? '-', 'macOS', sc!.osProductVersion ?? '-'],
-      ['perf levels', (sc!.perfLevels ?? []).map((p) => `${p.name ?? p.level}: ${p.physicalCpu ?? '?'}`).join(', ') || '-'],
-    ]),
-  );
-  const io = sample('iostat');
-  section('Disks (iostat)', 'iostat', () => {
-    const rows = [['device', 'throughput', 'transfers/s', 'KiB/transfer']];
-    for (const d of io!.disks)
-      rows.push([d.device, MIBS(d.bytesPerS), d.transfersPerS.toFixed(0), (d.bytesPerTransfer / 1024).toFixed(2)]);
-    if (io!.sinceBoot) rows.push(['(average since boot: no interval row arrived)']);
-    return table(rows);
-  });
-  section('Temperatures and fans (SMC)', 'smc', () => {
-    const groups = new Map<string, number[]>();
-    for (const t of smc!.temperatures) (groups.get(t.group) ?? groups.set(t.group, []).get(t.group)!).push(t.celsius);
-    const rows = [['group', 'sensors', 'max', 'mean']];
-    for (const [g, v] of [...groups].sort(([a], [b]) => a.localeCompare(b)))
-      rows.push([g, String(v.length), `${Math.max(...v).toFixed(1)} °C`, `${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)} °C`]);
-    for (const f of smc!.fans)
-      rows.push([`fan ${f.index}`, f.rpm === null ? 'unavailable' : `${Math.round(f.rpm)} rpm`, f.maxRpm !== undefined ? `max ${Math.round(f.maxRpm)}` : '']);
-    if (smc!.fans.length === 0) rows.push(['fans', 'none reported']);
-    return table(rows);
-  });
+  for (const m of MODULES as readonly AnyModule[]) {
+    const entry = s[m.name];
+    for (const sec of m.sections) {
+      lines.push('', sec.heading);
+      if (!entry) lines.push('  (source disabled)');
+      else if (!entry.sample) lines.push(`  no sample: ${entry.state}${entry.reason ? ` — ${entry.reason}` : ''}`);
+      else lines.push(...table(sec.rows(entry.sample)));
+    }
+  }
   if (out.errors.length > 0) {
     lines.push('', `Parse errors (${out.errors.length})`);
     for (const e of out.errors.slice(0, 10)) lines.push(`  ${e.source} ${e.kind}: ${e.message}`);

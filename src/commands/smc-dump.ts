@@ -1,21 +1,21 @@
 /**
  * `silicon-agent smc dump [--json] [--replay FILE]`: every SMC key with its type, bytes and
  * decoded value, for field reports from new chips. The text form is iSMC's raw format
- * (`  KEY  [type]  value (bytes ..)`), so the output replays through src/parsers/smc-dump.ts and
- * `createSmcSource({ replayFile })`. `--json` prints an array of {key, type, size, bytes, value}.
+ * (`  KEY  [type]  value (bytes ..)`), so the output replays through the SMC module's parser
+ * (src/modules/smc/parser.ts) like any replay file. `--json` prints an array of {key, type, size, bytes, value}.
  * `--replay FILE` re-prints a dump (and works without the addon), e.g. to convert it to JSON.
  */
 import { readFile } from 'node:fs/promises';
-import { parseSmcDump } from '../parsers/smc-dump.ts';
-import type { SmcKey } from '../samples.ts';
-import type { SmcAddonLoad } from '../smc/addon.ts';
-import { loadSmcAddon } from '../smc/addon.ts';
-import { decodeSmcValue, formatSmcLine } from '../smc/decode.ts';
+import { decodeSmcValue, formatSmcLine } from '../modules/smc/decode.ts';
+import { parseSmcDump } from '../modules/smc/dump-format.ts';
+import type { SmcKey } from '../modules/smc/sample.ts';
+import { readAllSmcKeys } from '../modules/smc/source.ts';
+import type { NativeLoader } from '../sources/native.ts';
 
 export interface SmcDumpIo {
   out: (s: string) => void;
   err: (s: string) => void;
-  loadAddon: () => SmcAddonLoad;
+  native: NativeLoader;
 }
 
 const USAGE = 'usage: silicon-agent smc dump [--json] [--replay FILE]';
@@ -53,17 +53,12 @@ export async function main(argv: string[], io: Partial<SmcDumpIo> = {}): Promise
     for (const e of parsed.errors) err(`smc dump: ${replay}${e.line ? `:${e.line}` : ''}: ${e.kind}: ${e.message}\n`);
     keys = parsed.keys.map(({ key, type, size, bytes }) => ({ key, type, size, bytes }));
   } else {
-    const load = (io.loadAddon ?? loadSmcAddon)();
-    if (!load.addon?.readAllKeys) {
-      err(`smc dump: cannot read the SMC here: ${load.error ?? 'the addon was built without IOKit (not macOS)'}\n`);
+    const r = readAllSmcKeys(io.native);
+    if ('error' in r) {
+      err(`smc dump: ${r.error}\n`);
       return 1;
     }
-    const r = load.addon.readAllKeys();
-    if (!r.opened) {
-      err(`smc dump: ${r.errors[0]?.message ?? 'cannot open AppleSMC'}\n`);
-      return 1;
-    }
-    for (const e of r.errors) err(`smc dump: ${e.key ?? `index ${e.index ?? '?'}`}: ${e.message}\n`);
+    for (const e of r.errors) err(`smc dump: ${e}\n`);
     keys = r.keys;
   }
 

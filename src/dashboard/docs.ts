@@ -2,7 +2,7 @@
  * Renders docs/dashboard.md from the same ROWS and NOT_SHOWN lists as the dashboard JSON, so the
  * page lists exactly the panels that exist, with the question each answers and the metrics it reads.
  */
-import { CATALOG } from '../catalog/catalog.ts';
+import { CATALOG } from '../registry.ts';
 import { DASHBOARD_UID, SCHEMA_VERSION } from './grafana.ts';
 import { DS_VAR, NODE_LABEL, NODE_VAR, metric, type PanelSpec, type RowSpec } from './model.ts';
 import { NOT_SHOWN } from './not-shown.ts';

@@ -24,7 +24,8 @@ import {
   type ValueMapping,
   type VariableModel,
 } from '@grafana/schema';
-import { MEMORY_PRESSURE_STATES, THERMAL_PRESSURE_LEVELS } from '../samples.ts';
+import { THERMAL_PRESSURE_LEVELS } from '../modules/powermetrics/sample.ts';
+import { MEMORY_PRESSURE_STATES } from '../modules/sysctl/sample.ts';
 import { DS_VAR, NODE_LABEL, NODE_VAR, metric, type PanelSpec, type QuerySpec, type RowSpec } from './model.ts';
 import { ROWS } from './panels.ts';
 

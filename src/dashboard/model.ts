@@ -9,7 +9,8 @@
  * drops the port); on the OTLP path the Collector derives it from `service.instance.id`, which
  * deploy/otel-collector.yaml sets to `host.name`.
  */
-import { CATALOG, type MetricDef } from '../catalog/catalog.ts';
+import type { CatalogEntry } from '../catalog/types.ts';
+import { CATALOG } from '../registry.ts';
 import { prometheusMetricName } from '../export/prometheus-names.ts';
 
 /** The label that names a node on both the pull and the OTLP path. */
@@ -67,7 +68,7 @@ export interface RowSpec {
   panels: readonly PanelSpec[];
 }
 
-const BY_NAME = new Map<string, MetricDef>(CATALOG.map((m) => [m.name, m]));
+const BY_NAME = new Map<string, CatalogEntry>(CATALOG.map((m) => [m.name, m]));
 
 /** The Prometheus name of a catalog metric, by its OTel name. Throws for a name the catalog lacks. */
 export function metric(otelName: string): string {

@@ -16,7 +16,7 @@
  *  5. join with `_`; a leading digit gets a `_` prefix.
  * Updowncounters are exposed as gauges and get no `_total`.
  */
-import type { Instrument } from '../catalog/catalog.ts';
+import type { Instrument } from '../catalog/types.ts';
 
 const UNIT_WORDS: Record<string, string> = {
   d: 'days',

@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Attributes as OtelAttributes, AttributeValue } from '@opentelemetry/api';
 import { DataPointType, MetricReader, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { Instrument } from '../catalog/catalog.ts';
+import type { Instrument } from '../catalog/types.ts';
 import type { Logger } from '../log.ts';
 import { prometheusLabelName, prometheusMetricName, prometheusType } from './prometheus-names.ts';
 
@@ -113,6 +113,8 @@ export interface PrometheusServerOptions {
   port: number;
   path: string;
   log?: Logger;
+  /** Told after every served scrape (the health recorder counts them). */
+  onScrape?: () => void;
 }
 
 export class PrometheusServer {
@@ -151,6 +153,7 @@ export class PrometheusServer {
     try {
       const body = await this.text();
       this.scrapes++;
+      this.opts.onScrape?.();
       res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {

@@ -9,8 +9,9 @@
  * - os.type, os.version = `kern.osproductversion` (the macOS version, e.g. `14.4.1`; never the Darwin
  *   kernel version that @opentelemetry/resources' detector reports), os.build_id = `kern.osversion`.
  *
- * Precedence, lowest first: detected facts < config `resource.attributes` < OTEL_RESOURCE_ATTRIBUTES <
- * config `resource.serviceName` / OTEL_SERVICE_NAME. Replayed data always carries
+ * Precedence, lowest first: detected facts < `resource.attributes` (where src/config.ts has already
+ * merged OTEL_RESOURCE_ATTRIBUTES over the file, and OTEL_SERVICE_NAME as `service.name` over both) <
+ * nothing: `service.name` falls back to `resource.serviceName`. Replayed data always carries
  * `silicon_agent.replay = true` (and the capture folder's name), set last so nothing can remove it.
  */
 import { createHash } from 'node:crypto';
@@ -18,11 +19,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { parseKeyValueList, type Config } from '../config.ts';
 
 export type ResourceAttributes = Record<string, string | number | boolean>;
 
-/** Facts read from sysctl on macOS. */
+/** Facts about the Mac (from the sysctl module's reading, or a replay's manifest). */
 export interface HostFacts {
   hwModel?: string;
   cpuBrand?: string;
@@ -30,30 +30,10 @@ export interface HostFacts {
   osBuild?: string;
 }
 
-const SYSCTLS: Record<keyof HostFacts, string> = {
-  hwModel: 'hw.model',
-  cpuBrand: 'machdep.cpu.brand_string',
-  osProductVersion: 'kern.osproductversion',
-  osBuild: 'kern.osversion',
-};
-
-/** Read the host facts with `sysctl -n` (macOS only; elsewhere, or on failure, empty). */
-export async function readHostFacts(platform: NodeJS.Platform = process.platform): Promise<HostFacts> {
-  if (platform !== 'darwin') return {};
-  const { execa } = await import('execa');
-  const facts: HostFacts = {};
-  await Promise.all(
-    (Object.entries(SYSCTLS) as [keyof HostFacts, string][]).map(async ([k, name]) => {
-      try {
-        const r = await execa('/usr/sbin/sysctl', ['-n', name], { timeout: 2000 });
-        const v = r.stdout.trim();
-        if (v) facts[k] = v;
-      } catch {
-        // an unknown sysctl on an older macOS: leave the attribute out
-      }
-    }),
-  );
-  return facts;
+/** The configuration's `resource` section (environment already merged in, src/config.ts). */
+export interface ResourceConfig {
+  serviceName: string;
+  attributes: Readonly<Record<string, string | number | boolean>>;
 }
 
 export function packageVersion(): string {
@@ -81,8 +61,7 @@ export function nameUuid(name: string): string {
 }
 
 export interface ResourceInputs {
-  config: Config;
-  env?: Record<string, string | undefined>;
+  resource: ResourceConfig;
   facts?: HostFacts;
   /** Set when replaying a capture folder. */
   replayDir?: string;
@@ -95,7 +74,6 @@ export interface ResourceInputs {
 
 /** The resource attributes, with every precedence rule applied. */
 export function resourceAttributes(inp: ResourceInputs): ResourceAttributes {
-  const env = inp.env ?? process.env;
   const platform = inp.platform ?? process.platform;
   const facts = inp.facts ?? {};
   const hostName = inp.hostname ?? os.hostname();
@@ -111,15 +89,12 @@ export function resourceAttributes(inp: ResourceInputs): ResourceAttributes {
   if (facts.osBuild) attrs['os.build_id'] = facts.osBuild;
   if (platform === 'darwin') attrs['os.name'] = 'macOS';
 
-  Object.assign(attrs, inp.config.resource.attributes);
-  const envAttrs = env.OTEL_RESOURCE_ATTRIBUTES;
-  if (envAttrs !== undefined && envAttrs.trim() !== '')
-    Object.assign(attrs, parseKeyValueList(envAttrs, 'OTEL_RESOURCE_ATTRIBUTES'));
+  Object.assign(attrs, inp.resource.attributes);
 
-  // service.name: OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > config resource.attributes > config serviceName.
-  const fromAttrs = typeof attrs['service.name'] === 'string' ? (attrs['service.name'] as string) : undefined;
-  const envName = env.OTEL_SERVICE_NAME?.trim();
-  const serviceName = envName || fromAttrs || inp.config.resource.serviceName;
+  // service.name: OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > config resource.attributes (all merged
+  // into `attributes` in that order by src/config.ts) > config serviceName.
+  const fromAttrs = typeof attrs['service.name'] === 'string' && attrs['service.name'] !== '' ? (attrs['service.name'] as string) : undefined;
+  const serviceName = fromAttrs ?? inp.resource.serviceName;
   attrs['service.name'] = serviceName;
   attrs['service.version'] ??= inp.version ?? packageVersion();
   attrs['service.instance.id'] ??= nameUuid(`${serviceName}\0${hostName}`);

@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, sta
 import { basename, dirname, join } from 'node:path';
 import { onDisk } from '../system/host.ts';
 import type { CommandContext } from '../system/context.ts';
-import { describeFailure, showCommand, tool, type RunResult, type SystemTool } from '../system/runner.ts';
+import { describeFailure, showCommand } from '../sources/probe.ts';
+import { tool, type RunResult, type SystemTool } from '../system/runner.ts';
 
 export interface Effects {
   readonly dryRun: boolean;

@@ -27,7 +27,7 @@ export const PATHS = {
 } as const;
 
 export const DEFAULT_USER = '_siliconagent';
-export const POWERMETRICS = '/usr/bin/powermetrics';
+
 
 /** The package root (holds package.json and launchd/), from src/launchd/ or dist/src/launchd/. */
 export function packageRoot(): string {

@@ -3,7 +3,8 @@
  * bootstrap with the one retry "Bootstrap failed: 5" needs, enable, kickstart, and a lenient reader
  * for `launchctl print` (its format is explicitly not an API and changes between releases).
  */
-import { describeFailure, tool, type Runner } from '../system/runner.ts';
+import { describeFailure } from '../sources/probe.ts';
+import { tool, type Runner } from '../system/runner.ts';
 import { LABEL } from './job.ts';
 
 export const SERVICE = `system/${LABEL}`;

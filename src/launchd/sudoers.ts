@@ -12,9 +12,7 @@
  *   would let the agent user write any file as root;
  * - sudoers metacharacters in arguments (the commas of a sampler list) are backslash-escaped.
  */
-import { actionsFor, MAX_LEVEL } from '../budget.ts';
-import { powermetricsArgs } from '../sources/powermetrics.ts';
-import { POWERMETRICS } from './job.ts';
+import { TOOL_PATHS } from '../sources/binaries.ts';
 
 /** Arguments that must never be allowed: each writes powermetrics' output to a file of the caller's choosing. */
 export const FORBIDDEN_ARGS = ['-o', '--output-file', '-u'] as const;
@@ -41,7 +39,7 @@ export function checkArgs(args: readonly string[]): string | undefined {
 export function sudoersCommand(args: readonly string[]): string {
   const problem = checkArgs(args);
   if (problem) throw new Error(`sudoers: refusing powermetrics command line: ${problem}`);
-  return [POWERMETRICS, ...args.map((a) => a.replace(SUDOERS_SPECIAL, (c) => '\\' + c))].join(' ');
+  return [TOOL_PATHS.powermetrics, ...args.map((a) => a.replace(SUDOERS_SPECIAL, (c) => '\\' + c))].join(' ');
 }
 
 export const CMND_ALIAS = 'SILICON_AGENT_POWERMETRICS';
@@ -60,20 +58,4 @@ export function renderSudoers(user: string, commandLines: ReadonlyArray<readonly
     `${user} ALL = (root) NOPASSWD: ${CMND_ALIAS}`,
     '',
   ].join('\n');
-}
-
-/**
- * Every powermetrics argument list the agent can run for this configuration: the configured interval
- * and samplers, and each variant the resource budget can degrade to (src/budget.ts: interval × factor,
- * samplers minus the dropped ones). A finite list, so the rule needs no wildcard.
- */
-export function powermetricsCommandLines(intervalMs: number, samplers: readonly string[]): string[][] {
-  const out = new Map<string, string[]>();
-  for (let level = 0; level <= MAX_LEVEL; level++) {
-    const a = actionsFor(level);
-    const kept = samplers.filter((s) => !a.dropSamplers.includes(s));
-    const args = powermetricsArgs(intervalMs * a.powermetricsIntervalFactor, kept.length > 0 ? kept : samplers);
-    out.set(args.join('\u0000'), args);
-  }
-  return [...out.values()];
 }

@@ -8,11 +8,11 @@
  * they arrive and calls `end` when the stream closes, so replay, live sources and the `parse`
  * command all share one code path.
  */
-import type { ParseError, ParseResult, Sample, SourceName } from '../samples.ts';
+import type { BaseSample, ParseError, ParseResult } from '../samples.ts';
 import { parseError } from '../samples.ts';
 
-export interface StreamParser<S extends Sample = Sample> {
-  readonly source: SourceName;
+export interface StreamParser<S extends BaseSample = BaseSample> {
+  readonly source: string;
   /** Feed the next chunk; returns every result completed by it, in input order. */
   push(chunk: Uint8Array | string): Array<S | ParseError>;
   /** The stream ended: flush what is held (an incomplete document becomes a `truncated` error). */
@@ -20,8 +20,8 @@ export interface StreamParser<S extends Sample = Sample> {
 }
 
 /** Run `fn`, turning any exception into a typed `malformed` error so a parser never throws. */
-export function safely<S extends Sample>(
-  source: SourceName,
+export function safely<S extends BaseSample>(
+  source: string,
   fn: () => Array<S | ParseError>,
 ): Array<S | ParseError> {
   try {
@@ -32,6 +32,6 @@ export function safely<S extends Sample>(
 }
 
 /** Parse a whole capture at once through a stream parser. */
-export function parseAll<S extends Sample>(parser: StreamParser<S>, input: Uint8Array | string): ParseResult<S>[] {
+export function parseAll<S extends BaseSample>(parser: StreamParser<S>, input: Uint8Array | string): ParseResult<S>[] {
   return [...parser.push(input), ...parser.end()];
 }

@@ -27,7 +27,8 @@ import type { execa as Execa, Result } from 'execa';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
-import type { ParseError, Sample, SourceName } from '../samples.ts';
+import type { BaseSample, ParseError } from '../samples.ts';
+import { budgetActions, type SourceWeight } from './budget-ladder.ts';
 import { createSinkRelay } from './relay.ts';
 import { createStderrKinds } from './stderr-kinds.ts';
 import type { Source, SourceSink, SourceStatus } from './source.ts';
@@ -79,8 +80,8 @@ export interface RestartInfo {
   reason: string;
 }
 
-export interface ChildSourceOptions<S extends Sample = Sample> {
-  name: SourceName;
+export interface ChildSourceOptions<S extends BaseSample = BaseSample> {
+  name: string;
   intervalMs: number;
   /** Executable: an absolute path, or a bare name resolved through PATH. */
   file: string;
@@ -95,6 +96,8 @@ export interface ChildSourceOptions<S extends Sample = Sample> {
   /** Extra environment for the child (added to the agent's). */
   env?: Record<string, string>;
   onRestart?: (info: RestartInfo) => void;
+  /** How the budget degrades it (./budget-ladder.ts): its interval only. Default light. */
+  weight?: SourceWeight;
 }
 
 export interface ChildSource extends Source {
@@ -107,6 +110,7 @@ export interface ChildSource extends Source {
   readonly status: SourceStatus;
   /** Restart the child with a new interval and/or arguments (no backoff, not counted as a restart). */
   reconfigure(change: { intervalMs?: number; args?: ArgsSpec }): Promise<void>;
+  applyBudget(level: number): Promise<void>;
 }
 
 type KillReason = 'hang' | 'reconfigure' | 'stop';
@@ -134,9 +138,10 @@ function loadExeca(): Promise<typeof Execa> {
   return (execaLoading ??= import('execa').then((m) => (execaFn = m.execa)));
 }
 
-export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>): ChildSource {
+export function createChildSource<S extends BaseSample>(opts: ChildSourceOptions<S>): ChildSource {
   const timing: ChildTiming = { ...DEFAULT_CHILD_TIMING, ...opts.timing };
   const log = (opts.logger ?? createLogger()).child({ source: opts.name });
+  const baseIntervalMs = opts.intervalMs;
   let intervalMs = opts.intervalMs;
   let argsSpec: ArgsSpec = opts.args;
   const relay = createSinkRelay(opts.name, log);
@@ -151,7 +156,7 @@ export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>)
 
   const args = (): string[] => [...(typeof argsSpec === 'function' ? argsSpec(intervalMs) : argsSpec)];
 
-  const deliver = (run: Run, results: Array<Sample | ParseError>): void =>
+  const deliver = (run: Run, results: Array<BaseSample | ParseError>): void =>
     relay.deliver(results, run, () => {
       // Once running again, a later outage of the same kind is logged again.
       if (unavailableKind) log.clearOnce(unavailableKind);
@@ -363,6 +368,10 @@ export function createChildSource<S extends Sample>(opts: ChildSourceOptions<S>)
         clearTimeout(retryTimer);
         spawnChild();
       }
+    },
+    async applyBudget(level) {
+      const want = baseIntervalMs * budgetActions(level, opts.weight ?? 'light').intervalFactor;
+      if (want !== intervalMs) await source.reconfigure({ intervalMs: want });
     },
   };
   return source;

@@ -13,8 +13,9 @@ import type { execa as Execa } from 'execa';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
-import type { Sample, SourceName } from '../samples.ts';
+import type { BaseSample, ParseError } from '../samples.ts';
 import { alignedDelay } from './aligned.ts';
+import { budgetActions, type SourceWeight } from './budget-ladder.ts';
 import { createSinkRelay } from './relay.ts';
 import { createStderrKinds } from './stderr-kinds.ts';
 import type { Source, SourceStatus } from './source.ts';
@@ -22,6 +23,8 @@ import type { Source, SourceStatus } from './source.ts';
 /** What one poll read. */
 export interface PollRead {
   stdout?: string | Uint8Array;
+  /** Raw facts read in-process (a native call), handed to `interpret` instead of a parser. */
+  facts?: unknown;
   stderr?: string;
   /** The command can never run as configured (not found, not executable): one reason. */
   unavailable?: string;
@@ -31,14 +34,25 @@ export interface PollRead {
 
 export type PollReader = (signal: AbortSignal) => Promise<PollRead>;
 
-export interface PollSourceOptions<S extends Sample = Sample> {
-  name: SourceName;
+/** What the parser of one poll may need: the seconds since the previous successful poll (energy integration). */
+export interface PollContext {
+  sincePreviousS?: number;
+}
+
+export interface PollSourceOptions<S extends BaseSample = BaseSample> {
+  name: string;
   intervalMs: number;
   read: PollReader;
-  createParser: () => StreamParser<S>;
+  createParser: (ctx: PollContext) => StreamParser<S>;
+  /** Turns in-process facts (`PollRead.facts`) into results; default: none expected. */
+  interpret?: (facts: unknown, ctx: PollContext) => Array<S | ParseError>;
+  /** How the budget degrades it (./budget-ladder.ts); default light. Replays set `none`. */
+  weight?: SourceWeight | 'none';
   logger?: Logger;
   /** Retry period while unavailable (default 60 000 ms). */
   unavailableRetryMs?: number;
+  /** How loud "unavailable" is logged (once per reason): `warn` where running without the source is an expected state. Default error. */
+  unavailableLevel?: 'warn' | 'error';
   /** Stop after this many polls (replay of a one-shot output without loop uses 1). */
   maxPolls?: number;
 }
@@ -48,6 +62,26 @@ export interface PollSource extends Source {
   /** Completed polls. */
   readonly polls: number;
   reconfigure(change: { intervalMs?: number }): Promise<void>;
+}
+
+/**
+ * Seconds since the previous successful read, for a reading's integration window: none for the first
+ * read, and none after a gap longer than 3 intervals (sleep, a stalled read): one reading says nothing
+ * about such a span, so it must not be charged for it.
+ */
+export function createSinceLast(intervalMs: () => number, now: () => number = () => performance.now()): () => number | undefined {
+  let last: number | undefined;
+  return () => {
+    const t = now();
+    const dt = last === undefined ? undefined : (t - last) / 1000;
+    last = t;
+    return dt !== undefined && dt > 0 && dt <= (3 * intervalMs()) / 1000 ? dt : undefined;
+  };
+}
+
+/** Per-poll command timeout: the interval, kept within 2–10 s. */
+export function pollTimeoutMs(intervalMs: number): number {
+  return Math.min(10_000, Math.max(2000, intervalMs));
 }
 
 // execa is loaded at the first command run, not at import: replays use this module and spawn nothing.
@@ -85,10 +119,12 @@ export function commandReader(
   };
 }
 
-export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): PollSource {
+export function createPollSource<S extends BaseSample>(opts: PollSourceOptions<S>): PollSource {
   const log = (opts.logger ?? createLogger()).child({ source: opts.name });
   const retryMs = opts.unavailableRetryMs ?? 60_000;
+  const baseIntervalMs = opts.intervalMs;
   let intervalMs = opts.intervalMs;
+  const sinceLast = createSinceLast(() => intervalMs);
   const relay = createSinkRelay(opts.name, log);
   const setStatus = relay.setStatus;
   let stopped = true;
@@ -123,7 +159,7 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
     if (stopped) return intervalMs;
     if (read.stderr) logStderr(read.stderr);
     if (read.unavailable !== undefined) {
-      log.once(`${opts.name}:unavailable:${read.unavailable}`, 'error', 'source unavailable', { reason: read.unavailable });
+      log.once(`${opts.name}:unavailable:${read.unavailable}`, opts.unavailableLevel ?? 'error', 'source unavailable', { reason: read.unavailable });
       setStatus({ state: 'unavailable', reason: read.unavailable });
       return retryMs;
     }
@@ -134,7 +170,14 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
       setStatus({ state: 'restarting', reason: read.failure });
       return intervalMs;
     }
-    const parser = opts.createParser();
+    const ctx: PollContext = {};
+    const since = sinceLast();
+    if (since !== undefined) ctx.sincePreviousS = since;
+    if (read.facts !== undefined && opts.interpret) {
+      relay.deliver(opts.interpret(read.facts, ctx), { gotSample: false });
+      return intervalMs;
+    }
+    const parser = opts.createParser(ctx);
     relay.deliver([...parser.push(read.stdout ?? ''), ...parser.end()], { gotSample: false });
     return intervalMs;
   };
@@ -168,7 +211,20 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
       .then(after);
   };
 
-  return {
+  const reconfigure = async (change: { intervalMs?: number }): Promise<void> => {
+    if (change.intervalMs !== undefined) {
+      if (!(change.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${change.intervalMs}`);
+      intervalMs = change.intervalMs;
+    }
+    // Takes effect at the next scheduling; a pending wait is shortened/lengthened now.
+    if (timer && !stopped) {
+      clearTimeout(timer);
+      timer = setTimeout(tick, alignedDelay(intervalMs));
+    }
+  };
+  const weight = opts.weight ?? 'light';
+
+  const source: PollSource = {
     name: opts.name,
     get intervalMs() {
       return intervalMs;
@@ -194,16 +250,13 @@ export function createPollSource<S extends Sample>(opts: PollSourceOptions<S>): 
       await inFlight;
       setStatus({ state: 'stopped' });
     },
-    async reconfigure(change) {
-      if (change.intervalMs !== undefined) {
-        if (!(change.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${change.intervalMs}`);
-        intervalMs = change.intervalMs;
-      }
-      // Takes effect at the next scheduling; a pending wait is shortened/lengthened now.
-      if (timer && !stopped) {
-        clearTimeout(timer);
-        timer = setTimeout(tick, alignedDelay(intervalMs));
-      }
-    },
+    reconfigure,
   };
+  if (weight !== 'none') {
+    source.applyBudget = async (level) => {
+      const want = baseIntervalMs * budgetActions(level, weight).intervalFactor;
+      if (want !== intervalMs) await reconfigure({ intervalMs: want });
+    };
+  }
+  return source;
 }

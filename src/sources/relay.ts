@@ -5,7 +5,7 @@
  * throw is logged once.
  */
 import type { Logger } from '../log.ts';
-import type { ParseError, Sample, SourceName } from '../samples.ts';
+import type { BaseSample, ParseError } from '../samples.ts';
 import type { SourceSink, SourceStatus } from './source.ts';
 
 /** One run of a source (a child's lifetime, a poll, a replay): has it produced a sample yet? */
@@ -24,10 +24,10 @@ export interface SinkRelay {
    * Hand results to the sink in order. The first sample of `run` sets `running` (and calls
    * `onFirstSample` right after), before the sample itself is delivered.
    */
-  deliver(results: Iterable<Sample | ParseError>, run: RunFlag, onFirstSample?: () => void): void;
+  deliver(results: Iterable<BaseSample | ParseError>, run: RunFlag, onFirstSample?: () => void): void;
 }
 
-export function createSinkRelay(name: SourceName, log: Logger): SinkRelay {
+export function createSinkRelay(name: string, log: Logger): SinkRelay {
   let status: SourceStatus = { state: 'stopped' };
   const relay: SinkRelay = {
     sink: undefined,

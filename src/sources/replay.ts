@@ -1,13 +1,9 @@
 /**
  * Replay: sources fed from a capture folder instead of live tools, through the SAME parsers, at a
  * speed factor. The folder layout is defined in docs/replay.md (the `dump` command writes it):
- *
- *   manifest.json        chip, model, macOS, commands, timestamps, provenance, `composite`
- *   powermetrics.plist   a `powermetrics -f plist` stream (NUL-separated documents)
- *   iostat.txt           a streamed `iostat -d -w N` capture
- *   vm_stat.txt          one-shot `vm_stat` output      (replayed at each poll)
- *   sysctl.txt           one-shot `sysctl <names>` output (replayed at each poll)
- *   smc.txt              an SMC dump (iSMC raw format), handled by createSmcSource({ replayFile })
+ * `manifest.json` (chip, model, macOS, commands, timestamps, provenance, `composite`) and one file
+ * per source, named by its module (`replay.file`: powermetrics.plist, iostat.txt, vm_stat.txt, …).
+ * Streams are played unit by unit; one-shot outputs are re-read at each poll.
  *
  * A missing file means that source is absent. Streams are cut into one unit per interval (a plist
  * document; an iostat data row with any header lines before it) and one unit is pushed every
@@ -19,28 +15,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
-import { splitPair } from '../parsers/sysctl.ts';
-import type { ParseError, Sample, SourceName } from '../samples.ts';
-import { SOURCE_NAMES } from '../samples.ts';
-import type { PollSource } from './poll.ts';
+import type { BaseSample, ParseError } from '../samples.ts';
+import type { PollContext, PollSource } from './poll.ts';
 import { createPollSource } from './poll.ts';
 import { alignedDelay } from './aligned.ts';
 import { createSinkRelay } from './relay.ts';
 import type { Source, SourceStatus } from './source.ts';
-
-/** The file of each source in a replay folder. */
-export const REPLAY_FILES: Record<SourceName, string> = {
-  powermetrics: 'powermetrics.plist',
-  iostat: 'iostat.txt',
-  vm_stat: 'vm_stat.txt',
-  sysctl: 'sysctl.txt',
-  smc: 'smc.txt',
-};
 
 export const ReplaySourceInfo = z.looseObject({
   /** The exact command line that produced the file (or would have, for copied captures). */
@@ -72,102 +58,74 @@ export const ReplayManifest = z.looseObject({
   /** Tool that wrote the folder: `silicon-agent dump <version>` or `hand-assembled from fixtures`. */
   createdBy: z.string().optional(),
   note: z.string().optional(),
-  sources: z.partialRecord(z.enum(SOURCE_NAMES), ReplaySourceInfo).default({}),
+  /** Per source (by its module's name). */
+  sources: z.record(z.string(), ReplaySourceInfo).default({}),
 });
 export type ReplayManifest = z.infer<typeof ReplayManifest>;
+
+/** The directory that holds `fixtures/replay` (the checkout or the installed package root). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'fixtures', 'replay'))) return dir;
+    dir = dirname(dir);
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+export const DEFAULT_REPLAY = 'm2-ultra';
+
+/** The bundled replay folder used when live sources cannot run (not a Mac). */
+export function defaultReplayDir(name: string = DEFAULT_REPLAY): string {
+  return join(packageRoot(), 'fixtures', 'replay', name);
+}
+
+/** True where the live tools can exist. */
+export function liveSupported(platform: NodeJS.Platform = process.platform): boolean {
+  return platform === 'darwin';
+}
+
+/** A manifest that cannot be read or is not one: names the file and what is wrong with it. */
+export class ManifestError extends Error {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'ManifestError';
+    this.file = file;
+  }
+}
+
+/** The largest manifest.json read (a real one is about 2 KB). */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 /** Read and validate `manifest.json`; a folder without one gets a minimal composite manifest. */
 export function readManifest(dir: string): ReplayManifest {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return { format: 'silicon-agent-replay/1', composite: true, sources: {} };
-  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  let text: string;
+  try {
+    const buf = readFileSync(file);
+    if (buf.length > MAX_MANIFEST_BYTES) throw new ManifestError(file, `larger than ${MAX_MANIFEST_BYTES} bytes: not a replay manifest`);
+    text = buf.toString('utf8');
+  } catch (err) {
+    if (err instanceof ManifestError) throw err;
+    throw new ManifestError(file, `cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ManifestError(file, `not valid JSON: ${(err as Error).message}`);
+  }
   const r = ReplayManifest.safeParse(raw);
-  if (!r.success) throw new Error(`${file}: not a replay manifest: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new ManifestError(file, `not a replay manifest: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data;
 }
 
-/** Sources that have a file in the folder. */
-export function replaySourcesIn(dir: string): SourceName[] {
-  return SOURCE_NAMES.filter((n) => existsSync(join(dir, REPLAY_FILES[n])));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Timing units (framing belongs to the parsers; this only decides what to push when)
-
-const PLIST_END = Buffer.from('</plist>');
-
-/** One unit per plist document: cut after each `</plist>` and the newline after it. */
-export function plistUnits(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0;
-  for (;;) {
-    const i = buf.indexOf(PLIST_END, start);
-    if (i < 0) break;
-    let end = i + PLIST_END.length;
-    while (end < buf.length && (buf[end] === 0x0a || buf[end] === 0x0d)) end++;
-    out.push(buf.subarray(start, end));
-    start = end;
-  }
-  if (start < buf.length) out.push(buf.subarray(start));
-  return out;
-}
-
-const DATA_ROW = /^\s*[-+]?\d/;
-
-/** One unit per iostat data row, header lines travelling with the row after them. */
-export function rowUnits(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0; // start of the unit being collected
-  let pos = 0; // start of the next line
-  while (pos < buf.length) {
-    const nl = buf.indexOf(0x0a, pos);
-    const next = nl < 0 ? buf.length : nl + 1;
-    const line = buf.subarray(pos, next).toString('latin1');
-    pos = next;
-    if (DATA_ROW.test(line)) {
-      out.push(buf.subarray(start, pos));
-      start = pos;
-    }
-  }
-  if (start < buf.length) out.push(buf.subarray(start));
-  return out;
-}
-
-/**
- * What `sysctl <names>` would have printed, from a capture of more (`sysctl hw` prints ~100 lines,
- * the live source asks for ~10 names and gets ~20 lines): `name: value` lines whose name is neither
- * one of `names` nor a leaf under one (a node such as `hw.perflevel0` prints its leaves) are left
- * out; a pair is what the sysctl parser calls one (splitPair). Every other line is kept byte for
- * byte, junk included, so a capture's bad lines still reach the parser; the kept lines keep their order.
- */
-export function sysctlAsAsked(buf: Buffer, names: readonly string[]): Buffer {
-  const asked = new Set(names);
-  const keep: Buffer[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const nl = buf.indexOf(0x0a, pos);
-    const next = nl < 0 ? buf.length : nl + 1;
-    const line = buf.subarray(pos, next);
-    pos = next;
-    let end = line.length;
-    if (end > 0 && line[end - 1] === 0x0a) end--;
-    if (end > 0 && line[end - 1] === 0x0d) end--;
-    const pair = splitPair(line.toString('utf8', 0, end));
-    if (pair) {
-      const name = pair[0];
-      let wanted = asked.has(name);
-      for (let dot = name.lastIndexOf('.'); !wanted && dot > 0; dot = name.lastIndexOf('.', dot - 1)) wanted = asked.has(name.slice(0, dot));
-      if (!wanted) continue;
-    }
-    keep.push(line);
-  }
-  return Buffer.concat(keep);
-}
-
 // ---------------------------------------------------------------------------------------------
 
-export interface ReplayStreamOptions<S extends Sample = Sample> {
-  name: SourceName;
+export interface ReplayStreamOptions<S extends BaseSample = BaseSample> {
+  name: string;
   intervalMs: number;
   file: string;
   createParser: () => StreamParser<S>;
@@ -185,7 +143,7 @@ export interface ReplayStreamSource extends Source {
   readonly passes: number;
 }
 
-export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOptions<S>): ReplayStreamSource {
+export function createReplayStreamSource<S extends BaseSample>(opts: ReplayStreamOptions<S>): ReplayStreamSource {
   const log = (opts.logger ?? createLogger()).child({ source: opts.name, replay: opts.file });
   const periodMs = opts.intervalMs / (opts.speed ?? 1);
   const relay = createSinkRelay(opts.name, log);
@@ -195,7 +153,7 @@ export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOpt
   let passes = 0;
   // One flag for the source's life: `running` is set by the first sample, not again on each pass.
   const run = { gotSample: false };
-  const deliver = (results: Array<Sample | ParseError>) => relay.deliver(results, run);
+  const deliver = (results: Array<BaseSample | ParseError>) => relay.deliver(results, run);
 
   const play = (units: Buffer[]) => {
     let parser = opts.createParser();
@@ -260,11 +218,11 @@ export function createReplayStreamSource<S extends Sample>(opts: ReplayStreamOpt
   };
 }
 
-export interface ReplayPollOptions<S extends Sample = Sample> {
-  name: SourceName;
+export interface ReplayPollOptions<S extends BaseSample = BaseSample> {
+  name: string;
   intervalMs: number;
   file: string;
-  createParser: () => StreamParser<S>;
+  createParser: (ctx: PollContext) => StreamParser<S>;
   speed?: number;
   /** Applied once to the file's bytes (e.g. sysctlAsAsked): what the live command would print. */
   transform?: (buf: Buffer) => Buffer;
@@ -272,12 +230,13 @@ export interface ReplayPollOptions<S extends Sample = Sample> {
 }
 
 /** A one-shot output (vm_stat, sysctl) replayed at each poll, every `intervalMs / speed`. */
-export function createReplayPollSource<S extends Sample>(opts: ReplayPollOptions<S>): PollSource {
+export function createReplayPollSource<S extends BaseSample>(opts: ReplayPollOptions<S>): PollSource {
   let cached: Promise<Buffer> | undefined;
   return createPollSource({
     name: opts.name,
     intervalMs: opts.intervalMs / (opts.speed ?? 1),
     createParser: opts.createParser,
+    weight: 'none',
     ...(opts.logger ? { logger: opts.logger } : {}),
     read: async () => {
       try {

@@ -3,33 +3,34 @@
  * when every source has produced a usable sample, has given up (unavailable, or a replay that
  * finished), or the timeout passed; then stop them all. Used by `silicon-agent sample`.
  *
- * "Usable": any sample, except iostat's first row, which averages since boot — the snapshot waits
- * for an interval row and keeps the since-boot row only when nothing else came.
+ * "Usable" is the caller's predicate (a module's `usable`, e.g. iostat's first row, which averages
+ * since boot, is not): the snapshot waits for a usable sample and keeps an unusable one only when
+ * nothing else came.
  */
-import type { ParseError, Sample, SampleBySource, SourceName } from '../samples.ts';
+import type { BaseSample, ParseError } from '../samples.ts';
 import type { Source, SourceStatus } from './source.ts';
 
 export interface Snapshot {
-  latest: Partial<SampleBySource>;
-  status: Partial<Record<SourceName, SourceStatus>>;
+  latest: Partial<Record<string, BaseSample>>;
+  status: Partial<Record<string, SourceStatus>>;
   /** Parse errors seen while waiting, in arrival order (at most 100). */
   errors: ParseError[];
   /** Sources that had nothing usable when the snapshot was taken. */
-  missing: SourceName[];
+  missing: string[];
   timedOut: boolean;
 }
 
 const MAX_ERRORS = 100;
 
-function usable(s: Sample): boolean {
-  return !(s.type === 'iostat' && s.sinceBoot);
-}
-
-export async function takeSnapshot(sources: readonly Source[], opts: { timeoutMs: number }): Promise<Snapshot> {
-  const latest: Partial<Record<SourceName, Sample>> = {};
-  const status: Partial<Record<SourceName, SourceStatus>> = {};
+export async function takeSnapshot(
+  sources: readonly Source[],
+  opts: { timeoutMs: number; usable?: (s: BaseSample) => boolean },
+): Promise<Snapshot> {
+  const usable = opts.usable ?? (() => true);
+  const latest: Partial<Record<string, BaseSample>> = {};
+  const status: Partial<Record<string, SourceStatus>> = {};
   const errors: ParseError[] = [];
-  const done = new Set<SourceName>();
+  const done = new Set<string>();
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
   const check = () => {
@@ -40,7 +41,7 @@ export async function takeSnapshot(sources: readonly Source[], opts: { timeoutMs
     src.start({
       result(r) {
         if (r.type === 'error') {
-          if (errors.length < MAX_ERRORS) errors.push(r);
+          if (errors.length < MAX_ERRORS) errors.push(r as ParseError);
           return;
         }
         const prev = latest[src.name];
@@ -70,5 +71,5 @@ export async function takeSnapshot(sources: readonly Source[], opts: { timeoutMs
   const finalStatus = { ...status };
   await Promise.all(sources.map((s) => s.stop()));
   const missing = sources.map((s) => s.name).filter((n) => latest[n] === undefined || !usable(latest[n]!));
-  return { latest: latest as Partial<SampleBySource>, status: finalStatus, errors, missing, timedOut };
+  return { latest, status: finalStatus, errors, missing, timedOut };
 }

@@ -7,36 +7,18 @@
  * `install` runs as root.
  */
 import { execa } from 'execa';
-import { BIN_FROM_PATH_ENV } from '../sources/binaries.ts';
+import { binary, type ToolName } from '../sources/binaries.ts';
+import type { CommandResult } from '../sources/probe.ts';
 
-export const SYSTEM_TOOLS = {
-  launchctl: '/bin/launchctl',
-  dscl: '/usr/bin/dscl',
-  id: '/usr/bin/id',
-  visudo: '/usr/sbin/visudo',
-  sudo: '/usr/bin/sudo',
-  chown: '/usr/sbin/chown',
-  sw_vers: '/usr/bin/sw_vers',
-  sysctl: '/usr/sbin/sysctl',
-  iostat: '/usr/sbin/iostat',
-  vm_stat: '/usr/bin/vm_stat',
-  powermetrics: '/usr/bin/powermetrics',
-} as const;
-export type SystemTool = keyof typeof SYSTEM_TOOLS;
+export type SystemTool = ToolName;
 
+/** The executable for a system tool (the one table: src/sources/binaries.ts). */
 export function tool(name: SystemTool, env: NodeJS.ProcessEnv = process.env): string {
-  const v = env[BIN_FROM_PATH_ENV];
-  return v === '1' || v === 'true' ? name : SYSTEM_TOOLS[name];
+  return binary(name, undefined, env);
 }
 
-export interface RunResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** The executable could not be started (not found, not executable). */
-  notFound: boolean;
-  timedOut: boolean;
-}
+/** What one run gave (./probe's CommandResult). */
+export type RunResult = CommandResult;
 
 export interface RunOptions {
   timeoutMs?: number;
@@ -68,16 +50,4 @@ export function execaRunner(env: NodeJS.ProcessEnv = process.env): Runner {
       };
     },
   };
-}
-
-/** `file args…` as a copy-pasteable line (for --dry-run and error messages). */
-export function showCommand(file: string, args: readonly string[]): string {
-  return [file, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-/** One line that says what failed, for error messages. */
-export function describeFailure(file: string, args: readonly string[], r: RunResult): string {
-  const why = r.notFound ? 'not found' : r.timedOut ? 'timed out' : `exit ${r.exitCode}`;
-  const msg = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(0, 3).join(' / ');
-  return `\`${showCommand(file, args)}\` failed (${why})${msg ? `: ${msg}` : ''}`;
 }

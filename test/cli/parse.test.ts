@@ -2,7 +2,8 @@ import t from 'tap';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/commands/parse.ts';
-import { Sample, ParseError, SOURCE_NAMES } from '../../src/samples.ts';
+import { moduleOf, SOURCE_NAMES } from '../../src/registry.ts';
+import { ParseError } from '../../src/samples.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FIX = join(ROOT, 'fixtures');
@@ -25,7 +26,7 @@ t.test('powermetrics: the M1 Pro stream gives 29 samples, exit 0', async (t) => 
   t.equal(arr[28]!.timestamp, '2024-12-26T13:33:48Z');
   t.equal(arr[0]!.elapsedS, 0.132882041);
   t.equal(r.stdout.split('\n').length, 29 + 3, 'one result per line between [ and ]');
-  for (const x of arr) t.ok(Sample.safeParse(x).success, 'matches the Sample schema');
+  for (const x of arr) t.ok(moduleOf((x as { type: string }).type)!.sample.safeParse(x).success, 'matches the Sample schema');
 });
 
 t.test('every real fixture of each tool parses with exit 0 and schema-valid samples', async (t) => {
@@ -35,7 +36,7 @@ t.test('every real fixture of each tool parses with exit 0 and schema-valid samp
       const r = await run([source, join(FIX, dir, f), '--json']);
       t.equal(r.code, 0, `${source} ${f}`);
       const arr = JSON.parse(r.stdout) as unknown[];
-      t.ok(arr.length > 0 && arr.every((x) => Sample.safeParse(x).success), `${f}: samples valid`);
+      t.ok(arr.length > 0 && arr.every((x) => moduleOf((x as { type: string }).type)!.sample.safeParse(x).success), `${f}: samples valid`);
     }
   }
   for (const f of ['m2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist', 'm4-pro-mac16-8-macos15-plist-gpu_power-stream-5samples-nul.plist']) {

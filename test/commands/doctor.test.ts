@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { doctor } from '../../src/commands/doctor.ts';
 import { install, parseInstallArgs } from '../../src/commands/install.ts';
-import type { SmcAddonLoad } from '../../src/smc/addon.ts';
+import type { NativeLoad } from '../../src/sources/native.ts';
 import { freePort } from '../helpers/prometheus.ts';
 import { fakeNode, FAKES } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOOLS = join(ROOT, 'test/fakes/tools');
 
-const smcOk = (): SmcAddonLoad => ({
+const smcOk = (): NativeLoad => ({
   addon: { decode: () => 0, hasIOKit: true, keyDataLayout: {}, readKeys: () => ({ opened: true, keys: [], errors: [] }) },
 });
 
@@ -69,10 +69,10 @@ function rows(out: string[]): Record<string, [string, string]> {
 
 t.test('a healthy node: every check passes, exit 0', async (t) => {
   const n = await node(t);
-  const rc = await doctor([], n.ctx, { loadSmcAddon: smcOk });
+  const rc = await doctor([], n.ctx, { native: smcOk });
   const r = rows(n.out);
   t.equal(rc, 0, n.out.join('\n'));
-  t.same(Object.keys(r), ['macOS', 'config', 'sudoers rule', 'powermetrics', 'SMC addon', 'iostat', 'vm_stat', 'OTLP endpoint', 'clock', 'Prometheus port']);
+  t.same(Object.keys(r), ['macOS', 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
   for (const [k, [status]] of Object.entries(r)) t.equal(status, 'PASS', `${k}: ${r[k]![1]}`);
   t.match(r['sudoers rule']![1], '_siliconagent may run `powermetrics -f plist -b 0 -i 1000 --samplers cpu_power,gpu_power,ane_power,thermal`');
   t.same(n.callsOf('sudo'), [['-n', '-l', '-U', '_siliconagent', 'powermetrics', '-f', 'plist', '-b', '0', '-i', '1000', '--samplers', 'cpu_power,gpu_power,ane_power,thermal']],
@@ -83,7 +83,7 @@ t.test('a healthy node: every check passes, exit 0', async (t) => {
 
 t.test('failures: no sudoers rule, powermetrics refuses, collector clock off, broken SMC — each a FAIL row, exit 1', async (t) => {
   const n = await node(t, { powermetricsMode: 'superuser', sudoAllows: false, collectorDate: new Date(Date.now() - 3600_000).toUTCString() });
-  const rc = await doctor([], n.ctx, { loadSmcAddon: () => ({ error: 'the addon is not built (node-gyp failed)' }) });
+  const rc = await doctor([], n.ctx, { native: () => ({ error: 'the addon is not built (node-gyp failed)' }) });
   const r = rows(n.out);
   t.equal(rc, 1);
   t.equal(r['sudoers rule']![0], 'FAIL');
@@ -104,7 +104,7 @@ t.test('collector down and an invalid config', async (t) => {
   const closed = await freePort(); // nothing listens there
   cfg.exporters.otlp.endpoint = `http://127.0.0.1:${closed}`;
   writeFileSync(cfgPath, JSON.stringify(cfg));
-  t.equal(await doctor([], n.ctx, { loadSmcAddon: smcOk }), 1);
+  t.equal(await doctor([], n.ctx, { native: smcOk }), 1);
   const r = rows(n.out);
   t.equal(r['OTLP endpoint']![0], 'FAIL');
   t.match(r['OTLP endpoint']![1], `http://127.0.0.1:${closed}/v1/metrics did not answer: ECONNREFUSED`);
@@ -122,7 +122,7 @@ t.test('collector down and an invalid config', async (t) => {
 t.test('not macOS, not root with a root install: clear FAIL rows', async (t) => {
   const n = fakeNode({ platform: 'linux', uid: 1000 });
   t.teardown(n.cleanup);
-  t.equal(await doctor([], n.ctx, { loadSmcAddon: smcOk, fetch: (async () => { throw new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }); }) as typeof fetch }), 1);
+  t.equal(await doctor([], n.ctx, { native: smcOk, fetch: (async () => { throw new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }); }) as typeof fetch }), 1);
   const r = rows(n.out);
   t.match(r.macOS, ['FAIL', /this is linux/]);
   t.match(r.powermetrics, ['FAIL', /doctor is not root: run `sudo silicon-agent doctor`/]);

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { dump, parseDumpArgs } from '../../src/commands/dump.ts';
-import { parseSmcDump } from '../../src/parsers/smc-dump.ts';
-import type { SmcAddonLoad } from '../../src/smc/addon.ts';
+import { parseSmcDump } from '../../src/modules/smc/dump-format.ts';
+import type { NativeLoad } from '../../src/sources/native.ts';
 import { readManifest } from '../../src/sources/replay.ts';
 import { startReplayAgent, waitFor } from '../helpers/prometheus.ts';
 import { fakeNode, FAKES } from './harness.ts';
@@ -28,7 +28,7 @@ const FX = {
 };
 
 /** An SMC addon that serves the keys of a real iSMC dump, so `smc dump` runs its own formatting code. */
-function dumpAddon(file: string): () => SmcAddonLoad {
+function dumpAddon(file: string): () => NativeLoad {
   const keys = parseSmcDump(readFileSync(file, 'utf8')).keys.map(({ key, type, size, bytes }) => ({ key, type, size, bytes }));
   return () => ({
     addon: {
@@ -55,7 +55,7 @@ async function dumpFromFixtures(t: Test, uid: number) {
   const out = join(n.root, 'capture');
   const p = parseDumpArgs(['--seconds', '1.5', '--out', out]);
   if (!p.ok) throw new Error(p.error);
-  const rc = await dump(p.opts, n.ctx, { loadSmcAddon: dumpAddon(FX.smc) });
+  const rc = await dump(p.opts, n.ctx, { native: dumpAddon(FX.smc) });
   return { n, out, rc };
 }
 
@@ -143,7 +143,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'partial');
-  const rc = await dump({ seconds: 3, out }, n.ctx, { loadSmcAddon: () => ({ error: 'addon not built' }) }); // long enough for a loaded machine to start the fake
+  const rc = await dump({ seconds: 3, out }, n.ctx, { native: () => ({ error: 'addon not built' }) }); // long enough for a loaded machine to start the fake
   t.equal(rc, 2);
   const m = readManifest(out);
   t.match(m.sources.powermetrics!.note, /not captured: powermetrics must be invoked as the superuser/);

@@ -10,6 +10,8 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t from 'tap';
+import { Health } from '../../src/health.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { install, parseInstallArgs } from '../../src/commands/install.ts';
 import { status } from '../../src/commands/status.ts';
 import { PATHS } from '../../src/launchd/job.ts';
@@ -88,15 +90,16 @@ t.test('run writes the status file; status shows the last export and every sourc
 
 t.test('the writer: events never write; one write per flush interval, through a rename', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'sa-status-')), 'status.json');
-  const w = createStatusWriter(file, { flushMs: 300 });
+  const health = new Health();
+  const w = createStatusWriter(file, health, { flushMs: 300 });
   t.teardown(() => w.close());
   const first = statSync(file).ino;
   const startedAt = readStatusFile(file);
-  for (let i = 0; i < 10_000; i++) w.sample('powermetrics');
-  w.source('smc', { state: 'unavailable', reason: 'SMC addon not built' });
-  w.export(true);
+  for (let i = 0; i < 10_000; i++) health.sample('powermetrics');
+  health.sourceStatus('smc', { state: 'unavailable', reason: 'SMC addon not built' });
+  health.exported('success');
   t.equal(statSync(file).ino, first, '10,000 samples, a state change and an export: no write yet');
-  await sleep(450);
+  await waitFor(() => statSync(file).ino !== first, { what: 'the status file to be rewritten' });
   const r = readStatusFile(file);
   t.not(statSync(file).ino, first, 'written once the interval passed (a new file renamed over the old)');
   t.ok(r.ok && r.status.sources.powermetrics?.lastSampleAt && r.status.sources.smc?.state === 'unavailable' && r.status.export.lastSuccessAt);
@@ -104,7 +107,7 @@ t.test('the writer: events never write; one write per flush interval, through a 
   const second = statSync(file).ino;
   await sleep(450);
   t.equal(statSync(file).ino, second, 'nothing changed: no further write');
-  w.scrape();
+  health.scraped();
   w.close();
   t.not(statSync(file).ino, second, 'close() writes at once');
   t.same(readdirSync(dirname(file)), ['status.json'], 'no temp file left');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { CATALOG } from '../../src/catalog/catalog.ts';
+import { CATALOG } from '../../src/registry.ts';
 import { prometheusMetricName } from '../../src/export/prometheus-names.ts';
 import { NOT_SHOWN } from '../../src/dashboard/not-shown.ts';
 import { dashboardQueries, parsePromQL, substitute } from './queries.ts';

@@ -5,14 +5,10 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAll } from '../../src/parsers/parser.ts';
-import { createPowermetricsParser } from '../../src/parsers/powermetrics.ts';
-import { createIostatParser } from '../../src/parsers/iostat.ts';
-import { createVmStatParser } from '../../src/parsers/vm_stat.ts';
-import { createSysctlParser } from '../../src/parsers/sysctl.ts';
-import { parseSmcDump } from '../../src/parsers/smc-dump.ts';
-import { interpretSmc } from '../../src/smc/interpret.ts';
-import { readManifest, REPLAY_FILES } from '../../src/sources/replay.ts';
-import type { ParseError, Sample, SourceName } from '../../src/samples.ts';
+import type { AnyModule } from '../../src/modules/module.ts';
+import { MODULES } from '../../src/registry.ts';
+import type { ParseError, BaseSample as Sample } from '../../src/samples.ts';
+import { readManifest } from '../../src/sources/replay.ts';
 import type { Source, SourceSink } from '../../src/sources/source.ts';
 
 export const REPLAY_ROOT = new URL('../../fixtures/replay/', import.meta.url).pathname;
@@ -24,29 +20,30 @@ export function replayFolders(): string[] {
     .map((d) => join(REPLAY_ROOT, d.name));
 }
 
-export type Capture = Partial<Record<SourceName, Array<Sample | ParseError>>>;
+export type Capture = Partial<Record<string, Array<Sample | ParseError>>>;
 
+/**
+ * Every source's file in a replay folder through its module's parser, as a replay reads it (the poll
+ * sources' transform applied; the SMC dump read as a 5 s poll of the manifest's model).
+ */
 export function readCapture(dir: string): Capture {
   const m = readManifest(dir);
-  const file = (n: SourceName) => join(dir, REPLAY_FILES[n]);
   const out: Capture = {};
-  if (existsSync(file('powermetrics'))) out.powermetrics = parseAll(createPowermetricsParser(), readFileSync(file('powermetrics')));
-  if (existsSync(file('iostat'))) {
-    const ms = m.sources.iostat?.intervalMs;
-    out.iostat = parseAll(createIostatParser(ms ? { intervalS: ms / 1000 } : {}), readFileSync(file('iostat'), 'utf8'));
-  }
-  if (existsSync(file('vm_stat'))) out.vm_stat = parseAll(createVmStatParser(), readFileSync(file('vm_stat'), 'utf8'));
-  if (existsSync(file('sysctl'))) out.sysctl = parseAll(createSysctlParser(), readFileSync(file('sysctl'), 'utf8'));
-  if (existsSync(file('smc'))) {
-    const { keys } = parseSmcDump(readFileSync(file('smc'), 'utf8'));
-    out.smc = [interpretSmc(keys, [], { ...(m.model ? { hwModel: m.model } : {}), intervalS: 5 })];
+  for (const mod of MODULES as readonly AnyModule[]) {
+    const file = join(dir, mod.replay.file);
+    if (!existsSync(file)) continue;
+    const raw = readFileSync(file);
+    const mode = mod.replay.mode;
+    const bytes = mode.kind === 'poll' && mode.transform ? mode.transform(raw) : raw;
+    const ctx = { ...mod.replay.context?.(m.sources[mod.name], 5000), ...(m.model ? { hwModel: m.model } : {}), sincePreviousS: 5 };
+    out[mod.name] = parseAll(mod.parser(ctx), bytes);
   }
   return out;
 }
 
 /** Sources that emit a capture's results at start, then stay `running`. */
 export function captureSources(capture: Capture, intervalMs = 3_600_000): Source[] {
-  return (Object.entries(capture) as [SourceName, Array<Sample | ParseError>][]).map(([name, results]) => ({
+  return (Object.entries(capture) as [string, Array<Sample | ParseError>][]).map(([name, results]) => ({
     name,
     intervalMs,
     start(sink: SourceSink) {

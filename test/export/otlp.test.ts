@@ -9,13 +9,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { createAgent } from '../../src/agent.ts';
-import { CATALOG, type MetricDef } from '../../src/catalog/catalog.ts';
+import { attributesKey } from '../../src/catalog/accumulate.ts';
+import type { CatalogEntry } from '../../src/catalog/types.ts';
 import { ConfigSchema } from '../../src/config.ts';
-import { pointsOf } from '../../src/export/instruments.ts';
 import { buildResource } from '../../src/export/resource.ts';
 import { replayFacts } from '../../src/commands/run.ts';
 import { memoryLogger } from '../../src/log.ts';
-import { attributesKey } from '../../src/store.ts';
+import { CATALOG } from '../../src/registry.ts';
 import { captureSources, freePort, M2_ULTRA, readCapture } from './capture.ts';
 import { jsonSchemaErrors, loadOtlpSchema, startReceiver, type NMetric, type NRequest } from './otlp-receiver.ts';
 
@@ -32,25 +32,24 @@ async function pushOnce(protocol: 'http/protobuf' | 'http/json') {
   });
   const log = memoryLogger();
   const { facts, platform } = replayFacts(M2_ULTRA);
-  const resource = buildResource({ config, env: {}, facts, ...(platform ? { platform } : {}), replayDir: M2_ULTRA });
+  const resource = buildResource({ resource: config.resource, facts, ...(platform ? { platform } : {}), replayDir: M2_ULTRA });
   const agent = createAgent(config, { log, resource, sources: captureSources(readCapture(M2_ULTRA)) });
   await agent.start();
   // What the catalog says now, before the first (and only) export: the sources are done, so only
   // the export counters can change, and they change after the request is built.
-  const state = agent.store.state();
-  const expected = new Map(CATALOG.map((m) => [m.name, [...pointsOf(m, agent.store, state)]]));
+  const expected = agent.points();
   await agent.flush();
   const req = await receiver.next();
   await agent.stop();
   await receiver.close();
-  return { req, expected, log, self: agent.self };
+  return { req, expected, log, health: agent.health };
 }
 
 function byName(req: NRequest): Map<string, NMetric> {
   return new Map(req.scopes.flatMap((s) => s.metrics).map((m) => [m.name, m]));
 }
 
-function kindOf(m: MetricDef) {
+function kindOf(m: CatalogEntry) {
   if (m.instrument === 'gauge') return { kind: 'gauge' };
   return { kind: 'sum', monotonic: m.instrument === 'counter', temporality: 'cumulative' };
 }
@@ -68,15 +67,15 @@ const memsize = num(/hw\.memsize: (\d+)/, readFileSync(join(M2_ULTRA, 'sysctl.tx
 
 for (const protocol of ['http/protobuf', 'http/json'] as const) {
   t.test(`OTLP ${protocol}: replayed M2 Ultra capture arrives intact`, async (t) => {
-    const { req, expected, log, self } = await pushOnce(protocol);
+    const { req, expected, log, health } = await pushOnce(protocol);
     t.match(req.contentType, protocol === 'http/json' ? /^application\/json/ : /^application\/x-protobuf/);
     t.same(req.schemaErrors, [], 'every field of the body is one the official proto defines, with a fitting JSON type');
 
     // auth header reaches the collector, and never a log line
     t.equal(req.headers.authorization, `Bearer ${SECRET}`);
     t.notOk(JSON.stringify(log.lines).includes(SECRET), 'header value absent from logs');
-    t.ok(self.exports.success >= 1, 'export counted as success');
-    t.equal(self.exports.failure, 0);
+    t.ok(health.exports.success >= 1, 'export counted as success');
+    t.equal(health.exports.failure, 0);
 
     // resource
     t.match(req.resource, {
@@ -154,7 +153,7 @@ t.test('a failing collector is counted, never fatal, and the pull endpoint keeps
   const agent = createAgent(config, { log, sources: captureSources(readCapture(M2_ULTRA)) });
   await agent.start();
   await agent.flush().catch(() => undefined);
-  t.ok(agent.self.exports.failure >= 1, 'failure counted');
+  t.ok(agent.health.exports.failure >= 1, 'failure counted');
   const res = await fetch(`http://127.0.0.1:${promPort}/metrics`);
   t.equal(res.status, 200);
   const text = await res.text();
@@ -195,7 +194,7 @@ t.test('https with a private CA (OTEL_EXPORTER_OTLP_CERTIFICATE) and an auth hea
   await receiver.close();
   t.equal(req.headers.authorization, `Bearer ${SECRET}`);
   t.ok(req.scopes[0]!.metrics.some((m) => m.name === 'hw.energy'), 'metrics arrived over TLS');
-  t.equal(agent.self.exports.failure, 0);
+  t.equal(agent.health.exports.failure, 0);
   t.notOk(JSON.stringify(log.lines).includes(SECRET));
 });
 

@@ -13,14 +13,16 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
 import { createAgent } from '../../src/agent.ts';
-import { CATALOG, isAccumulated, type CatalogState, type MetricDef } from '../../src/catalog/catalog.ts';
+import { isAccumulated, type CatalogEntry } from '../../src/catalog/types.ts';
 import { replayFacts } from '../../src/commands/run.ts';
-import { ConfigSchema, toSourcesOptions } from '../../src/config.ts';
+import { ConfigSchema } from '../../src/config.ts';
 import { prometheusLabelName, prometheusMetricName } from '../../src/export/prometheus-names.ts';
 import { buildResource } from '../../src/export/resource.ts';
 import { memoryLogger } from '../../src/log.ts';
-import type { Sample } from '../../src/samples.ts';
-import { createSources } from '../../src/sources/index.ts';
+import type { BaseSample as Sample } from '../../src/samples.ts';
+import { CATALOG, createSources } from '../../src/registry.ts';
+import { readManifest } from '../../src/sources/replay.ts';
+import { observeAll } from '../helpers/catalog.ts';
 import { freePort, type PromSeries, waitFor } from '../helpers/prometheus.ts';
 import { M2_ULTRA, readCapture } from './capture.ts';
 
@@ -46,18 +48,18 @@ function expectedSeries(): Map<string, number> {
   const latest: Record<string, Sample> = {};
   for (const [name, results] of Object.entries(cap))
     for (const r of results ?? []) if (r.type !== 'error') latest[name] = r;
-  const state = { latest, self: { samples: {}, parseErrors: {}, restarts: {}, sourceUp: {}, dropped: {}, exports: { success: 0, failure: 0 }, processes: {}, budgetLevel: 0 } } as CatalogState;
+  const points = observeAll(latest);
   const out = new Map<string, number>();
   for (const m of CATALOG) {
     // Values that stay constant while the single-document capture loops: everything observed from
     // powermetrics, vm_stat, sysctl and smc. iostat rows differ row by row; agent stats move.
     if (isAccumulated(m) || m.source === 'agent' || m.source === 'iostat') continue;
-    for (const p of m.observe(state)) out.set(seriesKey(promName(m), labelsOf(p.attributes)), p.value);
+    for (const p of points.get(m.name)!) out.set(seriesKey(promName(m), labelsOf(p.attributes)), p.value);
   }
   return out;
 }
 
-const promName = (m: MetricDef) => prometheusMetricName(m.name, m.unit, m.instrument);
+const promName = (m: CatalogEntry) => prometheusMetricName(m.name, m.unit, m.instrument);
 const labelsOf = (a: Record<string, string | number>) =>
   Object.fromEntries(Object.entries(a).map(([k, v]) => [prometheusLabelName(k), String(v)]));
 const seriesKey = (name: string, labels: Record<string, string>) =>
@@ -82,11 +84,12 @@ t.test('Debian Prometheus scrapes the replaying agent: names and values match th
     exporters: { otlp: { enabled: false }, prometheus: { host: '127.0.0.1', port: agentPort } },
   });
   const { facts, platform } = replayFacts(M2_ULTRA);
-  const resource = buildResource({ config, env: {}, facts, ...(platform ? { platform } : {}), replayDir: M2_ULTRA });
+  const resource = buildResource({ resource: config.resource, facts, ...(platform ? { platform } : {}), replayDir: M2_ULTRA });
+  const log = memoryLogger('warn');
   const agent = createAgent(config, {
-    log: memoryLogger('warn'),
+    log,
     resource,
-    sources: (c) => createSources({ ...toSourcesOptions(c), replayDir: M2_ULTRA, speed: 5, loop: true }),
+    sources: (c) => createSources({ sources: c.sources, replay: { dir: M2_ULTRA, manifest: readManifest(M2_ULTRA), speed: 5, loop: true }, logger: log }),
   });
   await agent.start();
 
@@ -126,7 +129,7 @@ t.test('Debian Prometheus scrapes the replaying agent: names and values match th
     const all = await query(base, '{job="silicon-agent"}');
     const names = new Set(all.map((s) => s.metric.__name__));
     return [...expectedNames].every((n) => names.has(n)) && names.has('hw_energy_joules_total') ? all : undefined;
-  }, 40_000, 250);
+  }, undefined, 250);
 
   const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
   t.same(targets.data.activeTargets.map((x) => [x.health, x.lastError]), [['up', '']], 'scrape healthy, text format accepted');
@@ -168,7 +171,7 @@ t.test('Debian Prometheus scrapes the replaying agent: names and values match th
     const v = (r: PromSeries[] | undefined) => (r?.[0] ? Number(r[0].value[1]) : undefined);
     const [ev, nv] = [v(e), v(n)];
     return ev !== undefined && nv !== undefined && v(te) === v(tn) ? ([ev, nv] as const) : undefined;
-  }, 40_000, 250);
+  }, undefined, 250);
   t.ok(pair[1] >= 1);
   t.ok(Math.abs(pair[0] - pair[1] * cpuEnergyJ) < 1e-9, `energy ${pair[0]} J = ${pair[1]} samples × ${cpuEnergyJ} J`);
   const energyType = (await (await fetch(`${base}/api/v1/metadata?metric=hw_energy_joules_total`)).json()) as { data: Record<string, Array<{ type: string }>> };

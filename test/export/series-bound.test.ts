@@ -7,30 +7,24 @@
  */
 import t from 'tap';
 import { createAgent } from '../../src/agent.ts';
-import { CATALOG, MAX_TEMPERATURE_SERIES, type SelfStats } from '../../src/catalog/catalog.ts';
 import { ConfigSchema } from '../../src/config.ts';
+import type { Health } from '../../src/health.ts';
 import { memoryLogger } from '../../src/log.ts';
-import {
-  PARSE_ERROR_KINDS,
-  SOURCE_NAMES,
-  type ClusterSample,
-  type CpuSample,
-  type ParseError,
-  type PowermetricsSample,
-  type Sample,
-  type SmcSample,
-} from '../../src/samples.ts';
+import { type ClusterSample, type CpuSample, type PowermetricsSample } from '../../src/modules/powermetrics/sample.ts';
+import { MAX_TEMPERATURE_SERIES } from '../../src/modules/smc/metrics.ts';
+import { type SmcSample } from '../../src/modules/smc/sample.ts';
+import { ATTRIBUTES, CATALOG, dropReasonsOf, MODULES, SOURCE_NAMES } from '../../src/registry.ts';
+import { PARSE_ERROR_KINDS, type ParseError, type BaseSample as Sample } from '../../src/samples.ts';
 import { captureSources, readCapture, replayFolders, type Capture } from './capture.ts';
 
 const BOUND = 400;
-const DROP_REASONS = ['above_ceiling', 'negative', 'beyond_dvfs', 'implausible_temperature', 'undecodable', 'unknown_over_limit', 'stale'];
 
 /** Series on /metrics, target_info excluded. */
-async function seriesCount(capture: Capture, self?: (s: SelfStats) => void): Promise<{ total: number; byName: Map<string, number> }> {
+async function seriesCount(capture: Capture, self?: (h: Health) => void): Promise<{ total: number; byName: Map<string, number> }> {
   const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { port: 0 } } });
   const agent = createAgent(config, { log: memoryLogger('warn'), sources: captureSources(capture) });
   await agent.start();
-  self?.(agent.self);
+  self?.(agent.health);
   const text = await agent.prometheus!.text();
   await agent.stop();
   const byName = new Map<string, number>();
@@ -42,17 +36,18 @@ async function seriesCount(capture: Capture, self?: (s: SelfStats) => void): Pro
   return { total: [...byName.values()].reduce((a, b) => a + b, 0), byName };
 }
 
-/** Every bounded self-stat at its largest. */
-function worstSelf(self: SelfStats): void {
-  for (const s of SOURCE_NAMES) {
-    self.restarts[s] = 1;
-    self.sourceUp[s] = true;
-    self.samples[s] ??= 1;
-    self.parseErrors[s] = Object.fromEntries(PARSE_ERROR_KINDS.map((k) => [k, 1]));
-    self.dropped[s] = Object.fromEntries(DROP_REASONS.map((r) => [r, 1]));
+/** Every bounded self-statistic at its largest: every source with every error kind and every drop reason it can have. */
+function worstSelf(h: Health): void {
+  for (const m of MODULES) {
+    const s = m.name;
+    h.restarted(s);
+    h.sourceUp(s, true);
+    h.sample(s);
+    for (const k of PARSE_ERROR_KINDS) h.parseError(s, k);
+    for (const r of dropReasonsOf(m)) h.dropped(s, r);
   }
-  for (const p of ['agent', 'powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc']) self.processes[p] = { userS: 1, systemS: 1, rssBytes: 1 };
-  self.budgetLevel = 1;
+  for (const p of ['agent', ...SOURCE_NAMES]) h.process(p, { userS: 1, systemS: 1, rssBytes: 1 });
+  h.budget(1);
 }
 
 for (const dir of replayFolders()) {
@@ -105,17 +100,24 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
   }
 });
 
-t.test('every attribute a catalog metric emits is declared, so the sets stay bounded', async (t) => {
-  const capture = readCapture(replayFolders().find((d) => d.endsWith('m2-ultra'))!);
-  const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { enabled: false } } });
-  const agent = createAgent(config, { log: memoryLogger('warn'), sources: captureSources(capture) });
-  await agent.start();
-  worstSelf(agent.self);
-  const state = agent.store.state();
-  for (const m of CATALOG) {
-    const pts = 'observe' in m ? [...m.observe(state)] : [...agent.store.totals(m.name)];
-    for (const p of pts)
-      t.ok(Object.keys(p.attributes).every((k) => (m.attributes as readonly string[]).includes(k)), `${m.name}: ${Object.keys(p.attributes).join(',')}`);
+t.test('every attribute a catalog metric emits is declared, and takes only its declared values', async (t) => {
+  for (const m of CATALOG) for (const a of m.attributes) t.ok(ATTRIBUTES[a], `${m.name}: ${a} is in the attribute table`);
+  for (const dir of replayFolders()) {
+    const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { enabled: false } } });
+    const agent = createAgent(config, { log: memoryLogger('warn'), sources: captureSources(readCapture(dir)) });
+    await agent.start();
+    worstSelf(agent.health);
+    const points = agent.points();
+    await agent.stop();
+    for (const m of CATALOG) {
+      for (const p of points.get(m.name)!) {
+        for (const [k, v] of Object.entries(p.attributes)) {
+          const closed = ATTRIBUTES[k]?.values;
+          if (!m.attributes.includes(k)) t.fail(`${m.name}: emits undeclared attribute ${k}`);
+          if (closed && !closed.includes(v)) t.fail(`${m.name}: ${k}=${JSON.stringify(v)} is not one of its declared values`);
+        }
+      }
+      t.pass(`${dir.split('/').pop()} ${m.name}: every attribute declared, closed sets respected`);
+    }
   }
-  await agent.stop();
 });

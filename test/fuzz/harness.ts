@@ -10,7 +10,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
-import { PARSE_ERROR_KINDS, ParseError, Sample } from '../../src/samples.ts';
+import { moduleOf } from '../../src/registry.ts';
+import { PARSE_ERROR_KINDS, ParseError } from '../../src/samples.ts';
 import type { StreamParser } from '../../src/parsers/parser.ts';
 import { rng } from '../helpers/chunks.ts';
 
@@ -152,7 +153,12 @@ export function checkResult(x: unknown, tally: Tally, where: string): void {
     tally.errors[kind] = (tally.errors[kind] ?? 0) + 1;
     return;
   }
-  const s = Sample.safeParse(x);
+  const schema = moduleOf(String(rec?.type))?.sample;
+  if (!schema) {
+    tally.violations.push(`${where}: a sample of no known source: ${JSON.stringify(x).slice(0, 200)}`);
+    return;
+  }
+  const s = schema.safeParse(x);
   if (!s.success) tally.violations.push(`${where}: schema-invalid sample: ${s.error.message.slice(0, 300)}`);
   else tally.samples++;
 }

@@ -25,27 +25,17 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import t from 'tap';
 import { replayFacts } from '../../src/commands/run.ts';
-import { ConfigSchema, toSourcesOptions } from '../../src/config.ts';
-import { registerCatalog, SCOPE_NAME } from '../../src/export/instruments.ts';
-import { PrometheusServer } from '../../src/export/prometheus.ts';
+import { ConfigSchema } from '../../src/config.ts';
 import { buildResource, packageVersion } from '../../src/export/resource.ts';
-import { createIostatParser } from '../../src/parsers/iostat.ts';
-import type { StreamParser } from '../../src/parsers/parser.ts';
-import { createPowermetricsParser } from '../../src/parsers/powermetrics.ts';
-import { parseSmcDump } from '../../src/parsers/smc-dump.ts';
-import { createSysctlParser } from '../../src/parsers/sysctl.ts';
-import { createVmStatParser } from '../../src/parsers/vm_stat.ts';
+import type { AnyModule, BaseSourceConfig } from '../../src/modules/module.ts';
 import { createPlausibilityFilter } from '../../src/plausibility.ts';
-import type { ParseError, Sample, SourceName } from '../../src/samples.ts';
-import { SOURCE_NAMES } from '../../src/samples.ts';
-import { interpretSmc } from '../../src/smc/interpret.ts';
-import { iostatSeconds } from '../../src/sources/iostat.ts';
-import { plistUnits, readManifest, REPLAY_FILES, rowUnits } from '../../src/sources/replay.ts';
+import { MODULES } from '../../src/registry.ts';
+import type { ParseError, BaseSample as Sample } from '../../src/samples.ts';
+import { readManifest } from '../../src/sources/replay.ts';
 import type { SourceSink } from '../../src/sources/source.ts';
-import { Store } from '../../src/store.ts';
+import { pipeline, type Pipeline } from '../helpers/pipeline.ts';
 
 const REPLAY_ROOT = new URL('../../fixtures/replay/', import.meta.url).pathname;
 const GOLDEN_DIR = new URL('./', import.meta.url).pathname;
@@ -64,67 +54,42 @@ function deliver(sink: SourceSink, results: Array<Sample | ParseError>): void {
   }
 }
 
-function streamOnce(parser: StreamParser, units: Buffer[]): Array<Sample | ParseError> {
+/** One source's replay file, once, through its module's parser, as the replay sources play it. */
+function resultsOf(m: AnyModule, buf: Buffer, intervalMs: number, manifest: ReturnType<typeof readManifest>): Array<Sample | ParseError> {
+  const mode = m.replay.mode;
+  const ctx = {
+    ...m.replay.context?.(manifest.sources[m.name], intervalMs),
+    ...(manifest.model ? { hwModel: manifest.model } : {}),
+    // as a poll source's reading one interval after the one before (the SMC integrates energy over it)
+    sincePreviousS: intervalMs / 1000,
+  };
+  const parser = m.parser(ctx);
+  const units = mode.kind === 'stream' ? mode.units(buf) : [mode.transform ? mode.transform(buf) : buf];
   return [...units.flatMap((u) => parser.push(u)), ...parser.end()];
 }
 
-/** Every file of a replay folder, once, into `store`. */
-function replayInto(store: Store, dir: string): void {
+/** Every file of a replay folder, once, into the pipeline. */
+function replayInto(p: Pipeline, dir: string): void {
   const manifest = readManifest(dir);
-  const { intervalsMs } = toSourcesOptions(ConfigSchema.parse({}));
-  for (const name of SOURCE_NAMES) {
-    const file = join(dir, REPLAY_FILES[name]);
+  const sources = ConfigSchema.parse({}).sources as Record<string, BaseSourceConfig>;
+  for (const m of MODULES as readonly AnyModule[]) {
+    const file = join(dir, m.replay.file);
     if (!existsSync(file)) continue;
-    const sink = store.sink(name, intervalsMs[name]);
+    const intervalMs = sources[m.name]!.intervalMs;
+    const sink = p.sink(m.name, intervalMs);
     sink.status({ state: 'starting' });
-    const buf = readFileSync(file);
-    deliver(sink, resultsOf(name, buf, intervalsMs[name], manifest));
-  }
-}
-
-function resultsOf(
-  name: SourceName,
-  buf: Buffer,
-  intervalMs: number,
-  manifest: ReturnType<typeof readManifest>,
-): Array<Sample | ParseError> {
-  switch (name) {
-    case 'powermetrics':
-      return streamOnce(createPowermetricsParser(), plistUnits(buf));
-    case 'iostat': {
-      // as src/sources/index.ts: rows mean what the capture's -w said
-      const captured = manifest.sources.iostat?.intervalMs;
-      const intervalS = captured !== undefined ? captured / 1000 : iostatSeconds(intervalMs);
-      return streamOnce(createIostatParser({ intervalS }), rowUnits(buf));
-    }
-    case 'vm_stat':
-      return streamOnce(createVmStatParser(), [buf]);
-    case 'sysctl':
-      return streamOnce(createSysctlParser(), [buf]);
-    case 'smc': {
-      // as src/sources/smc.ts on its first replay read: the interval is the configured one
-      const { keys, errors } = parseSmcDump(buf.toString('utf8'));
-      const hwModel = manifest.model;
-      return [...errors, interpretSmc(keys, [], { hwModel, intervalS: intervalMs / 1000 })];
-    }
+    deliver(sink, resultsOf(m, readFileSync(file), intervalMs, manifest));
   }
 }
 
 /** The /metrics text of a replay folder, before normalization. */
 async function scrape(dir: string): Promise<string> {
-  const store = new Store({ now: () => FIXED_NOW_MS, filters: [createPlausibilityFilter()] });
-  replayInto(store, dir);
+  const p = pipeline({ now: () => FIXED_NOW_MS, filters: [createPlausibilityFilter()] });
+  replayInto(p, dir);
   const config = ConfigSchema.parse({});
   const { facts, platform } = replayFacts(dir);
-  const resource = buildResource({ config, env: {}, facts, ...(platform ? { platform } : {}), replayDir: dir });
-  const prom = new PrometheusServer({ host: '127.0.0.1', port: 0, path: '/metrics' });
-  const provider = new MeterProvider({ resource, readers: [prom.reader] });
-  registerCatalog(provider.getMeter(SCOPE_NAME, packageVersion()), store);
-  try {
-    return await prom.text(); // the same text a scrape gets, without the socket
-  } finally {
-    await provider.shutdown();
-  }
+  const resource = buildResource({ resource: config.resource, facts, ...(platform ? { platform } : {}), replayDir: dir });
+  return p.scrape({ resource, version: packageVersion() }); // the same text a scrape gets, without the socket
 }
 
 const VOLATILE_TARGET_LABELS = ['host_name', 'service_instance_id', 'host_arch', 'service_version'];

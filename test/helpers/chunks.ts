@@ -3,7 +3,7 @@
  * splitting results into samples, errors and kinds. Not a test file (tap runs only *.test.ts).
  */
 import type { StreamParser } from '../../src/parsers/parser.ts';
-import type { ParseError, Sample } from '../../src/samples.ts';
+import type { ParseError, BaseSample as Sample } from '../../src/samples.ts';
 
 /** mulberry32: a tiny seeded PRNG so random chunk boundaries are reproducible. */
 export function rng(seed: number): () => number {
@@ -39,4 +39,8 @@ export const errorsOf = <S extends Sample>(r: Array<S | ParseError>): ParseError
   r.filter((x): x is ParseError => x.type === 'error');
 /** `sample`, or the error kind with `@line` when the error names a line. */
 export const kinds = <S extends Sample>(r: Array<S | ParseError>): string[] =>
-  r.map((x) => (x.type === 'error' ? `${x.kind}${x.line ? '@' + x.line : ''}` : 'sample'));
+  r.map((x) => {
+    if (x.type !== 'error') return 'sample';
+    const e = x as ParseError;
+    return `${e.kind}${e.line ? '@' + e.line : ''}`;
+  });

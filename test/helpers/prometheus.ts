@@ -5,6 +5,7 @@
  * A missing tool is a failure, never a skip: .ci/run installs the package, and a developer gets the
  * command that installs it.
  */
+import { until, WAIT_CEILING_MS } from './wait.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -38,24 +39,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+/** The first defined value `probe` gives, polled every `everyMs` (./wait.ts `until`). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = WAIT_CEILING_MS, everyMs = 200): Promise<T> {
+  return until(probe, { what, timeoutMs, everyMs });
 }
 
 export interface PromSeries {

@@ -1,6 +1,7 @@
 import t from 'tap';
-import { checkArgs, powermetricsCommandLines, renderSudoers, sudoersCommand } from '../../src/launchd/sudoers.ts';
-import { powermetricsArgs } from '../../src/sources/powermetrics.ts';
+import { checkArgs, renderSudoers, sudoersCommand } from '../../src/launchd/sudoers.ts';
+import { powermetricsArgsAtEveryLevel as powermetricsCommandLines } from '../../src/modules/powermetrics/source.ts';
+import { powermetricsArgs } from '../../src/modules/powermetrics/source.ts';
 import { visudoCheck, which } from './tools.ts';
 
 const ALL4 = ['cpu_power', 'gpu_power', 'ane_power', 'thermal'];

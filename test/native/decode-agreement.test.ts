@@ -3,11 +3,11 @@
 // with nodedir=/usr), so on Linux CI an absent addon is a failure here, not a skip.
 import fc from 'fast-check';
 import t from 'tap';
-import { loadSmcAddon } from '../../src/smc/addon.ts';
-import { decodeSmcValue } from '../../src/smc/decode.ts';
-import { DUMPS, dumpKeys } from '../smc/fixtures.ts';
+import { loadNative } from '../../src/sources/native.ts';
+import { decodeSmcValue } from '../../src/modules/smc/decode.ts';
+import { DUMPS, dumpKeys } from '../modules/smc/fixtures.ts';
 
-const load = loadSmcAddon({ fresh: true });
+const load = loadNative({ fresh: true });
 
 t.test('the addon is built and loads', async (t) => {
   t.equal(load.error, undefined, 'no load error (run `npm ci` or `npx node-gyp rebuild`)');

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePlist, PlistDate, decodeEntities } from '../../src/parsers/plist.ts';
 import type { PlistDict, PlistValue } from '../../src/parsers/plist.ts';
-import { POWERMETRICS_SELECT } from '../../src/parsers/powermetrics.ts';
+import { POWERMETRICS_SELECT } from '../../src/modules/powermetrics/document.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/powermetrics/', import.meta.url));
 const PLISTS = readdirSync(DIR).filter((f) => f.endsWith('.plist')).sort();

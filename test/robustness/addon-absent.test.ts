@@ -7,11 +7,12 @@
 import t from 'tap';
 import { createAgent } from '../../src/agent.ts';
 import { replayFacts } from '../../src/commands/run.ts';
-import { ConfigSchema, toSourcesOptions } from '../../src/config.ts';
+import { ConfigSchema } from '../../src/config.ts';
 import { buildResource } from '../../src/export/resource.ts';
 import { memoryLogger } from '../../src/log.ts';
-import { createSources } from '../../src/sources/index.ts';
-import { createSmcSource } from '../../src/sources/smc.ts';
+import { createSources } from '../../src/registry.ts';
+import { createSmcSource } from '../../src/modules/smc/source.ts';
+import { readManifest } from '../../src/sources/replay.ts';
 import { freePort } from '../helpers/prometheus.ts';
 import { M2_ULTRA } from './agent-process.ts';
 
@@ -32,13 +33,17 @@ t.test('SMC addon absent: everything else is exported, smc is down, one log line
   let smcCreated = 0;
   const agent = createAgent(config, {
     log,
-    resource: buildResource({ config, env: {}, facts, ...(platform ? { platform } : {}), replayDir: M2_ULTRA }),
+    resource: buildResource({ resource: config.resource, facts, ...(platform ? { platform } : {}), replayDir: M2_ULTRA }),
     sources: (c, hooks) => {
-      const o = toSourcesOptions(c);
       smcCreated++;
       return [
         // The four tools from the capture folder...
-        ...createSources({ ...o, enabled: { ...o.enabled, smc: false }, replayDir: M2_ULTRA, speed: 5, loop: true, logger: log, onRestart: hooks.onRestart }),
+        ...createSources({
+          sources: { ...c.sources, smc: { ...c.sources.smc, enabled: false } },
+          replay: { dir: M2_ULTRA, manifest: readManifest(M2_ULTRA), speed: 5, loop: true },
+          logger: log,
+          onRestart: hooks.onRestart,
+        }),
         // ...and the SMC live, as on a Mac: no replay file, so it loads the addon (disabled here).
         createSmcSource({ intervalMs: c.sources.smc.intervalMs, logger: log }),
       ];
@@ -76,6 +81,7 @@ t.test('SMC addon absent: everything else is exported, smc is down, one log line
   const smcLines = log.lines.filter((l) => /smc/i.test(String(l.msg)) || l.source === 'smc');
   t.equal(smcLines.length, 1, `one log line about the SMC: ${JSON.stringify(smcLines.map((l) => l.msg))}`);
   t.equal(smcLines[0]?.level, 'warn');
-  t.match(String(smcLines[0]?.msg), /SMC source unavailable, continuing without temperatures, fans and system power: .*SILICON_AGENT_NO_NATIVE=1/);
+  t.equal(smcLines[0]?.msg, 'source unavailable');
+  t.match(String(smcLines[0]?.reason), /^SMC addon unavailable \(no temperatures, fans or system power\): disabled by SILICON_AGENT_NO_NATIVE=1/);
   t.equal(log.lines.filter((l) => l.level === 'error').length, 0, 'and no error');
 });

@@ -1,8 +1,6 @@
 import t from 'tap';
 import {
   DEFAULT_TUNING,
-  MAX_LEVEL,
-  actionsFor,
   createBudget,
   initialState,
   step,
@@ -10,6 +8,8 @@ import {
   type BudgetState,
 } from '../../src/budget.ts';
 import { memoryLogger } from '../../src/log.ts';
+import { budgetedRun } from '../../src/modules/powermetrics/source.ts';
+import { budgetActions, MAX_LEVEL } from '../../src/sources/budget-ladder.ts';
 import type { Measurement } from '../../src/selfmeter.ts';
 
 const LIMITS: BudgetLimits = { cpuPercent: 1, rssMiB: 128 };
@@ -31,12 +31,24 @@ function run(series: Measurement[], s: BudgetState = initialState()): { levels: 
   return { levels, state: s };
 }
 
-t.test('actions are cumulative and in the documented order', async (t) => {
-  t.same(actionsFor(0), { powermetricsIntervalFactor: 1, dropSamplers: [], otherIntervalFactor: 1 });
-  t.same(actionsFor(1), { powermetricsIntervalFactor: 2, dropSamplers: [], otherIntervalFactor: 1 });
-  t.same(actionsFor(2), { powermetricsIntervalFactor: 2, dropSamplers: ['ane_power', 'gpu_power'], otherIntervalFactor: 1 });
-  t.same(actionsFor(3), { powermetricsIntervalFactor: 2, dropSamplers: ['ane_power', 'gpu_power'], otherIntervalFactor: 2 });
+t.test('the ladder is cumulative and in the documented order, for each weight', async (t) => {
+  t.same([0, 1, 2, 3].map((l) => budgetActions(l, 'heavy')), [
+    { intervalFactor: 1, shedSecondary: false },
+    { intervalFactor: 2, shedSecondary: false },
+    { intervalFactor: 2, shedSecondary: true },
+    { intervalFactor: 2, shedSecondary: true },
+  ]);
+  t.same([0, 1, 2, 3].map((l) => budgetActions(l, 'light').intervalFactor), [1, 1, 1, 2]);
   t.equal(MAX_LEVEL, 3);
+  // powermetrics (heavy) at each level, from 1 s and all four samplers
+  const all = ['cpu_power', 'gpu_power', 'ane_power', 'thermal'];
+  t.same([0, 1, 2, 3].map((l) => budgetedRun(l, 1000, all)), [
+    { intervalMs: 1000, samplers: all },
+    { intervalMs: 2000, samplers: all },
+    { intervalMs: 2000, samplers: ['cpu_power', 'thermal'] },
+    { intervalMs: 2000, samplers: ['cpu_power', 'thermal'] },
+  ]);
+  t.same(budgetedRun(2, 1000, ['gpu_power']).samplers, ['gpu_power'], 'never an empty sampler list');
 });
 
 t.test('a single spike does not degrade; two windows over do', async (t) => {
@@ -82,17 +94,17 @@ t.test('flapping: stepping up soon after a recovery doubles the recovery patienc
   t.equal(run([m(0.1)], r.state).state.level, 0, 'recovers after 12 windows under');
 });
 
-t.test('createBudget logs each step once and recovery once, and returns actions only on change', async (t) => {
+t.test('createBudget logs each step once and recovery once, and returns the level only on change', async (t) => {
   const log = memoryLogger();
   const b = createBudget(LIMITS, log);
   const changes: Array<number> = [];
   const feed = (x: Measurement) => {
-    const a = b.observe(x);
-    if (a) changes.push(b.level);
+    const level = b.observe(x);
+    if (level !== undefined) changes.push(level);
   };
   for (let i = 0; i < 10; i++) feed(m(3));
   t.same(changes, [1, 2, 3]);
-  t.same(b.actions, actionsFor(3));
+  t.equal(b.level, 3);
   for (let i = 0; i < 40; i++) feed(m(0.1));
   t.same(changes, [1, 2, 3, 2, 1, 0]);
   const warns = log.lines.filter((l) => l.level === 'warn');

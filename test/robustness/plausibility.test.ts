@@ -3,10 +3,13 @@
  * the plist, or field edits of the parsed sample) lose only the bad value and are counted.
  */
 import t from 'tap';
+import { pipeline } from '../helpers/pipeline.ts';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createPowermetricsParser } from '../../src/parsers/powermetrics.ts';
-import { PowermetricsSample, SmcSample, type Sample } from '../../src/samples.ts';
+import { createPowermetricsParser } from '../../src/modules/powermetrics/parser.ts';
+import { PowermetricsSample } from '../../src/modules/powermetrics/sample.ts';
+import { SmcSample } from '../../src/modules/smc/sample.ts';
+import { type BaseSample as Sample } from '../../src/samples.ts';
 import {
   CHIP_CEILINGS_W,
   checkSample,
@@ -14,8 +17,6 @@ import {
   createPlausibilityFilter,
   limitsFor,
 } from '../../src/plausibility.ts';
-import { emptySelfStats } from '../../src/catalog/catalog.ts';
-import { Store } from '../../src/store.ts';
 
 const DIR = 'fixtures/powermetrics';
 const ULTRA = `${DIR}/m2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist`;
@@ -133,15 +134,14 @@ t.test('SMC system power (synthetic SmcSample objects: no SMC power capture exis
 });
 
 t.test('store filter counts drops per source and reason, and the bad value never reaches the catalog state', async (t) => {
-  const self = emptySelfStats();
-  const store = new Store({ self, filters: [createPlausibilityFilter()] });
-  const sink = store.sink('powermetrics', 1000);
+  const p = pipeline({ filters: [createPlausibilityFilter()] });
+  const sink = p.sink('powermetrics', 1000);
   const s = ultra();
-  sink.result({ ...s, gpu: { ...s.gpu!, powerW: 45000 } });
-  sink.result({ ...s, ane: { ...s.ane!, energyJ: -1 } });
-  t.same(self.dropped.powermetrics, { above_ceiling: 1, negative: 1 });
-  t.equal(self.samples.powermetrics, 2);
-  const latest = store.state().latest.powermetrics!;
+  sink.result({ ...s, gpu: { ...s.gpu!, powerW: 45000 } } as PowermetricsSample);
+  sink.result({ ...s, ane: { ...s.ane!, energyJ: -1 } } as PowermetricsSample);
+  t.same(Object.fromEntries(p.health.sources.get('powermetrics')!.dropped), { above_ceiling: 1, negative: 1 });
+  t.equal(p.health.sources.get('powermetrics')!.samples, 2);
+  const latest = p.store.latest('powermetrics') as PowermetricsSample;
   t.equal(latest.ane, undefined);
   t.same(latest.gpu, s.gpu, 'the second sample\'s good GPU value is current');
 });

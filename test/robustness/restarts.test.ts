@@ -7,16 +7,16 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { createAgent } from '../../src/agent.ts';
-import { ConfigSchema, toSourcesOptions } from '../../src/config.ts';
+import { ConfigSchema } from '../../src/config.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { BIN_FROM_PATH_ENV } from '../../src/sources/binaries.ts';
 import type { ChildSource } from '../../src/sources/child.ts';
-import { createSources } from '../../src/sources/index.ts';
+import { createSources } from '../../src/registry.ts';
 import { withEnv } from '../helpers/env.ts';
 import { freePort } from '../helpers/prometheus.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const FAKES = new URL('../fakes/tools', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('a crash loop: restarts_total equals the restarts the child runner reports', async (t) => {
   withEnv(t, { PATH: `${FAKES}:${process.env.PATH}`, [BIN_FROM_PATH_ENV]: '1', FAKE_POWERMETRICS_MODE: 'die' });
@@ -31,7 +31,7 @@ t.test('a crash loop: restarts_total equals the restarts the child runner report
     log,
     sources: (c, hooks) =>
       createSources({
-        ...toSourcesOptions(c),
+        sources: c.sources,
         logger: log,
         onRestart: hooks.onRestart,
         // Restart quickly: many restarts in a short test.
@@ -43,7 +43,7 @@ t.test('a crash loop: restarts_total equals the restarts the child runner report
 
   const pm = agent.sources.find((s) => s.name === 'powermetrics') as ChildSource;
   t.ok(pm, 'powermetrics runs');
-  for (let i = 0; i < 200 && pm.restarts < 5; i++) await sleep(50);
+  await waitFor(() => pm.restarts >= 5, { what: 'five restarts' });
   // Stop the runner so the count is final, then scrape (the exporters are still up).
   await pm.stop();
   const restarts = pm.restarts;
@@ -53,6 +53,6 @@ t.test('a crash loop: restarts_total equals the restarts the child runner report
   const m = /^silicon_agent_source_restarts_total\{[^}]*silicon_agent_source="powermetrics"[^}]*\} (\d+)$/m.exec(body);
   t.ok(m, 'the restarts counter is exported');
   t.equal(Number(m?.[1]), restarts, 'one count per restart, although the status changed into restarting only once');
-  t.equal(agent.store.self.restarts.powermetrics, restarts);
+  t.equal(agent.health.sources.get('powermetrics')?.restarts, restarts);
   t.match(body, /^silicon_agent_source_up\{[^}]*silicon_agent_source="powermetrics"[^}]*\} 0$/m, 'and the source reads as down');
 });

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { emptySelfStats } from '../../src/catalog/catalog.ts';
+import { Health } from '../../src/health.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   createSelfMeter,
   parseProcStat,
@@ -54,21 +55,21 @@ t.test('meters a real child (Linux: /proc, macOS: ps), by kind, and keeps per-ki
   const start = () => spawn(process.execPath, ['-e', burn], { stdio: 'ignore' });
   let child = start();
   await once(child, 'spawn');
-  const stats = emptySelfStats();
+  const health = new Health();
   let children: ChildProc[] = [{ kind: 'powermetrics', pid: child.pid! }];
-  const meter = createSelfMeter({ stats, children: () => children });
+  const meter = createSelfMeter({ health, children: () => children });
 
   const first = await meter.measure();
   t.equal(first.windowS, 0, 'first reading has no window');
   await waitBurnt(child.pid!);
   const second = await meter.measure();
-  const pm1 = stats.processes.powermetrics!;
+  const pm1 = health.processes.get('powermetrics')!;
   t.ok(pm1.userS + pm1.systemS >= 0.4, `child CPU seen: ${pm1.userS + pm1.systemS}s`);
   t.ok(pm1.rssBytes > 10 * 1048576, `child RSS seen: ${pm1.rssBytes}`);
-  t.ok(stats.processes.agent!.rssBytes > 10 * 1048576, 'agent RSS');
+  t.ok(health.processes.get('agent')!.rssBytes > 10 * 1048576, 'agent RSS');
   t.ok(second.windowS > 0.1 && second.windowS < 15, `window in seconds: ${second.windowS}`);
   t.ok(second.cpuPercent > 10, `window CPU includes the child's burn: ${second.cpuPercent}%`);
-  t.ok(second.rssBytes >= pm1.rssBytes + stats.processes.agent!.rssBytes - 1, 'RSS sums agent and children');
+  t.ok(second.rssBytes >= pm1.rssBytes + health.processes.get('agent')!.rssBytes - 1, 'RSS sums agent and children');
 
   // Restart: the old pid goes away, a new one appears under the same kind.
   child.kill('SIGKILL');
@@ -78,7 +79,7 @@ t.test('meters a real child (Linux: /proc, macOS: ps), by kind, and keeps per-ki
   children = [{ kind: 'powermetrics', pid: child.pid! }];
   await waitBurnt(child.pid!);
   await meter.measure();
-  const pm2 = stats.processes.powermetrics!;
+  const pm2 = health.processes.get('powermetrics')!;
   // ≥ old + 0.4 s, within one 10 ms clock tick (/proc counts ticks; the sums are floating point).
   t.ok(pm2.userS + pm2.systemS >= pm1.userS + pm1.systemS + 0.4 - 0.01, `CPU of the dead pid is kept, the new one added: ${pm1.userS + pm1.systemS} -> ${pm2.userS + pm2.systemS}`);
   child.kill('SIGKILL');
@@ -88,11 +89,10 @@ t.test('meters a real child (Linux: /proc, macOS: ps), by kind, and keeps per-ki
 });
 
 t.test('timer feeds onMeasure and stops', async (t) => {
-  const stats = emptySelfStats();
   const seen: number[] = [];
-  const meter = createSelfMeter({ stats, intervalMs: 50, onMeasure: (m) => seen.push(m.windowS) });
+  const meter = createSelfMeter({ health: new Health(), intervalMs: 50, onMeasure: (m) => seen.push(m.windowS) });
   meter.start();
-  await new Promise((r) => setTimeout(r, 180));
+  await waitFor(() => seen.length >= 3, { what: 'three readings' });
   meter.stop();
   const n = seen.length;
   await new Promise((r) => setTimeout(r, 120));

@@ -2,7 +2,7 @@
 // wall-clock grid of its interval, so sources with the same interval wake the process together.
 import t from 'tap';
 import fc from 'fast-check';
-import { createVmStatParser } from '../../src/parsers/vm_stat.ts';
+import { createVmStatParser } from '../../src/modules/vm_stat/parser.ts';
 import { alignedDelay } from '../../src/sources/aligned.ts';
 import { createPollSource } from '../../src/sources/poll.ts';
 import { readFileSync } from 'node:fs';

@@ -1,45 +1,68 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultConfig } from '../../src/config.ts';
 import { memoryLogger } from '../../src/log.ts';
-import type { Sample, SourceName } from '../../src/samples.ts';
-import { SOURCE_NAMES } from '../../src/samples.ts';
-import { createSources, defaultReplayDir, type CreateSourcesOptions } from '../../src/sources/index.ts';
-import { plistUnits, readManifest, replaySourcesIn, rowUnits, sysctlAsAsked } from '../../src/sources/replay.ts';
-import { SYSCTL_NAMES } from '../../src/sources/sysctl.ts';
-import { parseSysctl } from '../../src/parsers/sysctl.ts';
+import type { BaseSourceConfig } from '../../src/modules/module.ts';
+import type { IostatSample } from '../../src/modules/iostat/sample.ts';
+import { rowUnits } from '../../src/modules/iostat/replay-units.ts';
+import type { PowermetricsSample } from '../../src/modules/powermetrics/sample.ts';
+import { plistUnits } from '../../src/modules/powermetrics/replay-units.ts';
+import type { SmcSample } from '../../src/modules/smc/sample.ts';
+import { parseSysctl, sysctlAsAsked } from '../../src/modules/sysctl/parser.ts';
+import type { SysctlSample } from '../../src/modules/sysctl/sample.ts';
+import { SYSCTL_NAMES } from '../../src/modules/sysctl/source.ts';
+import type { VmStatSample } from '../../src/modules/vm_stat/sample.ts';
+import { createSources, MODULES, replaySourcesIn, SOURCE_NAMES } from '../../src/registry.ts';
+import type { BaseSample as Sample } from '../../src/samples.ts';
+import { defaultReplayDir, readManifest } from '../../src/sources/replay.ts';
 import { takeSnapshot } from '../../src/sources/snapshot.ts';
 import type { Source } from '../../src/sources/source.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const REPLAY = join(ROOT, 'fixtures/replay');
-const all = Object.fromEntries(SOURCE_NAMES.map((n) => [n, true])) as Record<SourceName, boolean>;
-const every = (ms: number) => Object.fromEntries(SOURCE_NAMES.map((n) => [n, ms])) as Record<SourceName, number>;
-/** Replay sources for a bundled folder: every source on, 1 s intervals, a memory logger; `extra` overrides. */
-const bundled = (folder: string, extra: Partial<CreateSourcesOptions> = {}) =>
-  createSources({
-    replayDir: join(REPLAY, folder),
-    enabled: all,
-    intervalsMs: every(1000),
-    powermetrics: { samplers: [], sudo: false },
-    logger: memoryLogger(),
-    ...extra,
-  });
 
-/** Run sources for `ms` and collect everything they emit. */
-async function collect(sources: Source[], ms: number) {
-  const got: Partial<Record<SourceName, Sample[]>> = {};
-  const errors: unknown[] = [];
-  const states: Array<[SourceName, string]> = [];
+/** Every source on at `ms`, or only `only`. */
+function sourcesConfig(ms: number, only?: readonly string[]): Record<string, BaseSourceConfig> {
+  const out: Record<string, BaseSourceConfig> = {};
+  for (const [name, c] of Object.entries(defaultConfig().sources) as [string, BaseSourceConfig][])
+    out[name] = { ...c, intervalMs: ms, enabled: only === undefined || only.includes(name) };
+  return out;
+}
+
+/** Replay sources for a bundled folder: every source on (or `only`), 1 s intervals, a memory logger. */
+const bundled = (folder: string, o: { speed?: number; loop?: boolean; only?: readonly string[] } = {}) => {
+  const dir = join(REPLAY, folder);
+  return createSources({
+    sources: sourcesConfig(1000, o.only),
+    replay: { dir, manifest: readManifest(dir), speed: o.speed ?? 1, loop: o.loop ?? false },
+    logger: memoryLogger(),
+  });
+};
+
+interface Collected {
+  got: Partial<Record<string, Sample[]>>;
+  errors: unknown[];
+  states: Array<[string, string]>;
+}
+
+/** Run sources until `done(collected)` holds (polled, with a generous ceiling), then stop them. */
+async function collect(sources: Source[], done: (c: Collected) => boolean): Promise<Collected> {
+  const c: Collected = { got: {}, errors: [], states: [] };
   for (const s of sources)
     s.start({
-      result: (r) => (r.type === 'error' ? errors.push(r) : (got[s.name] ??= []).push(r)),
-      status: (st) => states.push([s.name, st.state]),
+      result: (r) => (r.type === 'error' ? c.errors.push(r) : (c.got[s.name] ??= []).push(r)),
+      status: (st) => c.states.push([s.name, st.state]),
     });
-  await new Promise((r) => setTimeout(r, ms));
-  await Promise.all(sources.map((s) => s.stop()));
-  return { got, errors, states };
+  try {
+    await waitFor(() => done(c), { what: 'the replay to deliver what the test waits for' });
+  } finally {
+    await Promise.all(sources.map((s) => s.stop()));
+  }
+  return c;
 }
+const n = (c: Collected, name: string) => c.got[name]?.length ?? 0;
 
 t.test('defaultReplayDir is the bundled m2-ultra folder', async (t) => {
   t.equal(defaultReplayDir(), join(REPLAY, 'm2-ultra'));
@@ -61,7 +84,7 @@ t.test('replay files are byte copies of the fixtures they name', async (t) => {
     for (const src of SOURCE_NAMES) {
       const origins = m.sources[src]!.origin!.split(' + ');
       const joined = Buffer.concat(origins.map((o) => readFileSync(join(ROOT, o))));
-      const file = { powermetrics: 'powermetrics.plist', iostat: 'iostat.txt', vm_stat: 'vm_stat.txt', sysctl: 'sysctl.txt', smc: 'smc.txt' }[src];
+      const file = MODULES.find((m) => m.name === src)!.replay.file;
       t.ok(readFileSync(join(REPLAY, name, file)).equals(joined), `${name}/${file}`);
     }
   }
@@ -109,9 +132,9 @@ t.test('sysctl replay: only what `sysctl <SYSCTL_NAMES>` prints, from the `sysct
 t.test('m2-ultra replay: every source yields real values', async (t) => {
   const sources = bundled('m2-ultra', { speed: 20 });
   t.same(sources.map((s) => s.name).sort(), [...SOURCE_NAMES].sort());
-  const { got, errors } = await collect(sources, 1500);
+  const { got, errors } = await collect(sources, (c) => n(c, 'powermetrics') >= 1 && n(c, 'iostat') >= 5 && n(c, 'vm_stat') >= 2 && n(c, 'sysctl') >= 1 && n(c, 'smc') >= 1);
   t.same(errors, [], 'no parse errors');
-  const pm = got.powermetrics?.[0];
+  const pm = got.powermetrics?.[0] as PowermetricsSample | undefined;
   if (pm?.type !== 'powermetrics') throw new Error('no powermetrics sample');
   t.equal(pm.hwModel, 'Mac14,14');
   t.equal(pm.dies, 2);
@@ -122,7 +145,7 @@ t.test('m2-ultra replay: every source yields real values', async (t) => {
   t.ok(Math.abs(pm.gpu!.reportedPowerW! - 70.9246) < 1e-9, "gpu_power 70924.6 mW");
   t.equal(pm.thermalPressure?.raw, 'Nominal');
 
-  const io = got.iostat!;
+  const io = got.iostat! as IostatSample[];
   t.equal(io.length, 5, 'five rows (iostat -d -w 2 -c 5)');
   const [first, second] = io;
   if (first?.type !== 'iostat' || second?.type !== 'iostat') throw new Error('no iostat');
@@ -132,13 +155,13 @@ t.test('m2-ultra replay: every source yields real values', async (t) => {
   t.equal(second.disks[0]!.transfersPerS, 2);
   t.equal(second.disks[0]!.bytesPerS, 0.01 * 1048576);
 
-  const vm = got.vm_stat?.[0];
+  const vm = got.vm_stat?.[0] as VmStatSample | undefined;
   if (vm?.type !== 'vm_stat') throw new Error('no vm_stat');
   t.equal(vm.pageSizeBytes, 16384);
   t.equal(vm.bytes.free, 39656 * 16384);
   t.ok(got.vm_stat!.length > 1, 'one-shot output replayed at each poll');
 
-  const sc = got.sysctl?.[0];
+  const sc = got.sysctl?.[0] as SysctlSample | undefined;
   if (sc?.type !== 'sysctl') throw new Error('no sysctl');
   t.equal(sc.memsizeBytes, 137438953472);
   t.same(sc.swap, { totalBytes: 4096 * 1048576, usedBytes: 2694.19 * 1048576, freeBytes: 1401.81 * 1048576, encrypted: true });
@@ -147,7 +170,7 @@ t.test('m2-ultra replay: every source yields real values', async (t) => {
     [1, 'Efficiency', 4],
   ]);
 
-  const smc = got.smc?.[0];
+  const smc = got.smc?.[0] as SmcSample | undefined;
   if (smc?.type !== 'smc') throw new Error('no smc');
   // TB0p [flt] bytes 68 a1 24 42 (little-endian float)
   t.equal(smc.temperatures.find((x) => x.id === 'TB0p')?.celsius, Buffer.from([0x68, 0xa1, 0x24, 0x42]).readFloatLE(0));
@@ -156,39 +179,36 @@ t.test('m2-ultra replay: every source yields real values', async (t) => {
 
 t.test('m1-pro replay: the 29-sample stream and the other sources', async (t) => {
   const sources = bundled('m1-pro', { speed: 100 });
-  const { got, errors, states } = await collect(sources, 1500);
+  const stoppedBy = (c: Collected, name: string) => c.states.some(([x, s]) => x === name && s === 'stopped');
+  const { got, errors, states } = await collect(sources, (c) => stoppedBy(c, 'powermetrics') && stoppedBy(c, 'iostat') && n(c, 'smc') >= 1 && n(c, 'sysctl') >= 1);
   t.same(errors, []);
   t.equal(got.powermetrics?.length, 29, 'one pass, 29 documents');
-  t.ok(states.some(([n, s]) => n === 'powermetrics' && s === 'stopped'), 'stream replay ends without loop');
-  const pm = got.powermetrics![0];
+  t.ok(states.some(([x, s]) => x === 'powermetrics' && s === 'stopped'), 'stream replay ends without loop');
+  const pm = got.powermetrics![0] as PowermetricsSample | undefined;
   if (pm?.type !== 'powermetrics') throw new Error('no powermetrics');
   t.equal(pm.hwModel, 'MacBookPro18,3');
   t.equal(pm.osBuild, '23H311');
   t.equal(pm.elapsedS, 0.132882041);
-  const io = got.iostat![1];
+  const io = got.iostat![1] as IostatSample | undefined;
   if (io?.type !== 'iostat') throw new Error('no iostat');
   t.same(io.disks.map((d) => [d.device, d.transfersPerS]), [['disk0', 229]]);
   t.equal(io.intervalS, 1);
   t.same(io.cpu, { userRatio: 0.12, systemRatio: 0.06, idleRatio: 0.82 });
-  const smc = got.smc![0];
+  const smc = got.smc![0] as SmcSample | undefined;
   if (smc?.type !== 'smc') throw new Error('no smc');
   // PSTR [flt] 8.552598 (bytes 71 d7 08 41); FNum 2
   t.equal(smc.systemPowerW, Buffer.from([0x71, 0xd7, 0x08, 0x41]).readFloatLE(0));
   t.equal(smc.fans.length, 2);
-  const sc = got.sysctl![0];
+  const sc = got.sysctl![0] as SysctlSample | undefined;
   if (sc?.type !== 'sysctl') throw new Error('no sysctl');
   t.same(sc.swap?.totalBytes, 7168 * 1048576);
 });
 
 t.test('loop: the stream starts again from the top', async (t) => {
-  const sources = bundled('m2-ultra', {
-    speed: 50,
-    loop: true,
-    enabled: { ...Object.fromEntries(SOURCE_NAMES.map((n) => [n, false])), powermetrics: true, iostat: true } as Record<SourceName, boolean>,
-  });
-  const { got, states } = await collect(sources, 1000);
+  const sources = bundled('m2-ultra', { speed: 50, loop: true, only: ['powermetrics', 'iostat'] });
+  const { got, states } = await collect(sources, (c) => n(c, 'powermetrics') >= 5 && n(c, 'iostat') >= 15);
   t.ok(got.powermetrics!.length >= 5, `single document repeated (${got.powermetrics!.length})`);
-  const io = got.iostat!.filter((s) => s.type === 'iostat');
+  const io = got.iostat! as IostatSample[];
   t.ok(io.length > 5, 'iostat rows continue past the end of the file');
   t.equal(io.filter((s) => s.sinceBoot).length, Math.ceil(io.length / 5), 'each pass starts with a since-boot row');
   t.notOk(states.some(([, s]) => s === 'unavailable'));
@@ -196,16 +216,17 @@ t.test('loop: the stream starts again from the top', async (t) => {
 
 t.test('a folder with some files missing: those sources are absent', async (t) => {
   const dir = t.testdir({ 'vm_stat.txt': readFileSync(join(REPLAY, 'm2-ultra/vm_stat.txt')) });
-  const sources = createSources({ replayDir: dir, enabled: all, intervalsMs: every(1000), powermetrics: { samplers: [], sudo: false } });
+  const sources = createSources({ sources: sourcesConfig(1000), replay: { dir, manifest: readManifest(dir) }, logger: memoryLogger() });
   t.same(sources.map((s) => s.name), ['vm_stat']);
   t.equal(readManifest(dir).composite, true, 'no manifest: treated as composite');
 });
 
 t.test('takeSnapshot waits for an interval iostat row and every source', async (t) => {
   const sources = bundled('m2-ultra', { speed: 20 });
-  const snap = await takeSnapshot(sources, { timeoutMs: 5000 });
+  const usable = (x: Sample) => MODULES.find((m) => m.name === x.type)?.usable?.(x as never) ?? true;
+  const snap = await takeSnapshot(sources, { timeoutMs: 120_000, usable });
   t.equal(snap.timedOut, false);
   t.same(snap.missing, []);
-  t.equal(snap.latest.iostat?.sinceBoot, false);
-  t.equal(snap.latest.powermetrics?.hwModel, 'Mac14,14');
+  t.equal((snap.latest.iostat as IostatSample | undefined)?.sinceBoot, false);
+  t.equal((snap.latest.powermetrics as PowermetricsSample | undefined)?.hwModel, 'Mac14,14');
 });

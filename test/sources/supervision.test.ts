@@ -5,15 +5,20 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memoryLogger } from '../../src/log.ts';
-import type { ParseError, Sample, SourceName } from '../../src/samples.ts';
-import { SOURCE_NAMES } from '../../src/samples.ts';
+import { defaultConfig } from '../../src/config.ts';
+import { Health } from '../../src/health.ts';
+import type { BaseSourceConfig } from '../../src/modules/module.ts';
+import type { IostatSample } from '../../src/modules/iostat/sample.ts';
+import type { SysctlSample } from '../../src/modules/sysctl/sample.ts';
+import type { VmStatSample } from '../../src/modules/vm_stat/sample.ts';
+import { createSources } from '../../src/registry.ts';
+import type { ParseError, BaseSample as Sample } from '../../src/samples.ts';
 import { BIN_FROM_PATH_ENV, binary } from '../../src/sources/binaries.ts';
 import { backoffDelay, type ChildSource } from '../../src/sources/child.ts';
-import { createSources } from '../../src/sources/index.ts';
-import { createIostatSource } from '../../src/sources/iostat.ts';
-import { createPowermetricsSource, powermetricsArgs } from '../../src/sources/powermetrics.ts';
+import { createIostatSource } from '../../src/modules/iostat/source.ts';
+import { createPowermetricsSource, powermetricsArgs } from '../../src/modules/powermetrics/source.ts';
 import type { SourceStatus } from '../../src/sources/source.ts';
-import { createVmStatSource } from '../../src/sources/vm_stat.ts';
+import { createVmStatSource } from '../../src/modules/vm_stat/source.ts';
 import { Store } from '../../src/store.ts';
 import { withEnv } from '../helpers/env.ts';
 
@@ -49,14 +54,15 @@ function recorder() {
     errors,
     states,
     sink: {
-      result: (r: Sample | ParseError) => void (r.type === 'error' ? errors.push(r) : samples.push(r)),
+      result: (r: Sample | ParseError) => void (r.type === 'error' ? errors.push(r as ParseError) : samples.push(r)),
       status: (s: SourceStatus) => void states.push(s),
     },
   };
 }
 
-async function waitFor(cond: () => boolean, ms: number, step = 20) {
-  const end = Date.now() + ms;
+/** Poll `cond` (every 20 ms) up to a generous ceiling: true once it holds, false if it never does. */
+async function waitFor(cond: () => boolean, ceilingMs = 90_000, step = 20) {
+  const end = Date.now() + ceilingMs;
   while (!cond() && Date.now() < end) await sleep(step);
   return cond();
 }
@@ -102,7 +108,7 @@ t.test('a child that keeps dying is restarted with growing, capped delays', asyn
   });
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => src.restarts >= 5, 10_000), `restarts counted (${src.restarts})`);
+  t.ok(await waitFor(() => src.restarts >= 5), `restarts counted (${src.restarts})`);
   await src.stop();
   t.same(delays.slice(0, 5), [80, 160, 320, 320, 320], 'doubling, then capped');
   t.ok(rec.samples.length >= 5, 'every run delivered its document before dying');
@@ -126,36 +132,38 @@ t.test('the backoff resets after a healthy period', async (t) => {
     onRestart: (i) => delays.push(i.delayMs),
   });
   src.start(recorder().sink);
-  t.ok(await waitFor(() => src.restarts >= 3, 10_000));
+  t.ok(await waitFor(() => src.restarts >= 3));
   await src.stop();
   t.same(delays.slice(0, 3), [50, 50, 50]);
 });
 
 t.test('a hung child (no stdout for 3 intervals) is killed and restarted; its value goes stale', async (t) => {
   withEnv(t, { FAKE_POWERMETRICS_MODE: 'hang' });
-  const store = new Store();
+  const health = new Health();
+  const store = new Store({ health });
   const src = createPowermetricsSource({
     intervalMs: 200,
     logger: memoryLogger(),
     timing: { baseMs: 3000, capMs: 3000, minDelayMs: 3000, random: () => 1, graceMs: 200 },
   });
   const rec = recorder();
-  const storeSink = store.sink('powermetrics', src.intervalMs);
+  const storeSink = store.register(src);
   src.start({
     result: (r) => (rec.sink.result(r), storeSink.result(r)),
     status: (s) => (rec.sink.status(s), storeSink.status(s)),
   });
-  t.ok(await waitFor(() => rec.samples.length === 1, 3000), 'one document before hanging');
+  t.ok(await waitFor(() => rec.samples.length === 1), 'one document before hanging');
   const pid = src.pid!;
-  t.ok(store.state().latest.powermetrics, 'fresh right after the document');
-  t.ok(await waitFor(() => src.restarts === 1, 3000), 'hang detected');
+  t.ok(store.latest('powermetrics'), 'fresh right after the document');
+  t.ok(await waitFor(() => src.restarts === 1), 'hang detected');
   const started = rec.states.findLast((s) => s.state === 'restarting');
   t.match(started?.reason, /^no output for 0\.6 s; killed and restarting$/);
-  t.ok(await waitFor(() => !alive(pid), 2000), 'the hung process is gone');
+  t.ok(await waitFor(() => !alive(pid)), 'the hung process is gone');
   await sleep(100); // > 3 intervals since the document
-  t.equal(store.state().latest.powermetrics, undefined, 'the old sample is stale, not exported');
-  t.equal(store.self.sourceUp.powermetrics, false);
-  t.equal(store.self.dropped.powermetrics?.stale, 1);
+  store.expire();
+  t.equal(store.latest('powermetrics'), undefined, 'the old sample is stale, not exported');
+  t.equal(health.sources.get('powermetrics')?.up, false);
+  t.equal(health.sources.get('powermetrics')?.dropped.get('stale'), 1);
   await src.stop();
 });
 
@@ -186,7 +194,7 @@ t.test('sudo -n without a sudoers rule: unavailable with one reason', async (t) 
   t.same(src.commandLine.slice(1, 3), ['-n', 'powermetrics']);
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => rec.states.some((s) => s.state === 'unavailable'), 3000));
+  t.ok(await waitFor(() => rec.states.some((s) => s.state === 'unavailable')));
   await src.stop();
   t.match(rec.states.find((s) => s.state === 'unavailable')?.reason, /^sudo -n refused to run powermetrics/);
 });
@@ -195,7 +203,7 @@ t.test('command not found: unavailable, no restart loop', async (t) => {
   const src = createPowermetricsSource({ intervalMs: 50, command: '/nonexistent/powermetrics', logger: memoryLogger(), timing: { baseMs: 10 } });
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => rec.states.length >= 2, 5000));
+  t.ok(await waitFor(() => rec.states.length >= 2));
   await sleep(300);
   await src.stop();
   t.same(rec.states.slice(0, 2), [{ state: 'starting' }, { state: 'unavailable', reason: '/nonexistent/powermetrics: command not found' }]);
@@ -208,7 +216,7 @@ t.test('stderr noise is logged once per kind and never fatal; junk stdout gives 
   const src = createPowermetricsSource({ intervalMs: 30, logger: log });
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => rec.samples.length >= 8, 5000));
+  t.ok(await waitFor(() => rec.samples.length >= 8));
   await src.stop();
   t.equal(src.restarts, 0);
   const noise = log.lines.filter((l) => l.msg === 'child stderr');
@@ -219,7 +227,7 @@ t.test('stderr noise is logged once per kind and never fatal; junk stdout gives 
   const io = createIostatSource({ intervalMs: 1000, logger: memoryLogger() });
   const r2 = recorder();
   io.start(r2.sink);
-  t.ok(await waitFor(() => r2.errors.length >= 3, 5000), 'junk lines become parse errors');
+  t.ok(await waitFor(() => r2.errors.length >= 3), 'junk lines become parse errors');
   await io.stop();
   t.equal(r2.samples.length, 0);
   t.equal(io.restarts, 0, 'output is flowing: not hung, not restarted');
@@ -231,7 +239,7 @@ t.test('stop() terminates a child that ignores SIGTERM (SIGKILL after the grace 
   const src = createPowermetricsSource({ intervalMs: 50, logger: memoryLogger(), timing: { graceMs: 300 } });
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => rec.samples.length >= 1, 3000));
+  t.ok(await waitFor(() => rec.samples.length >= 1));
   const pid = src.pid!;
   const t0 = Date.now();
   await src.stop();
@@ -244,25 +252,26 @@ t.test('stop() terminates a child that ignores SIGTERM (SIGKILL after the grace 
   t.equal(rec.samples.length, n, 'nothing after stop');
 });
 
-t.test('reconfigure restarts powermetrics with the new interval and samplers', async (t) => {
+t.test('the budget restarts powermetrics with a longer interval, then without its secondary samplers', async (t) => {
   withEnv(t, { FAKE_POWERMETRICS_MODE: 'stream', FAKE_LOG: join(t.testdir({}), 'spawns.log') });
   const src = createPowermetricsSource({ intervalMs: 50, logger: memoryLogger() });
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => rec.samples.length >= 2, 3000));
+  t.ok(await waitFor(() => rec.samples.length >= 2));
   const first = src.pid!;
-  await src.reconfigure({ intervalMs: 80, samplers: ['cpu_power', 'gpu_power'] });
-  t.equal(src.intervalMs, 80);
-  t.ok(await waitFor(() => src.pid !== undefined && src.pid !== first, 3000));
+  await src.applyBudget!(2);
+  t.equal(src.intervalMs, 100, 'heavy source: interval × 2 (level ≥ 1)');
+  t.same(src.samplers, ['cpu_power', 'thermal'], 'ane_power and gpu_power shed (level ≥ 2)');
+  t.ok(await waitFor(() => src.pid !== undefined && src.pid !== first));
   t.notOk(alive(first));
   const n = rec.samples.length;
-  t.ok(await waitFor(() => rec.samples.length > n, 3000), 'samples continue');
+  t.ok(await waitFor(() => rec.samples.length > n), 'samples continue');
   await src.stop();
   t.equal(src.restarts, 0, 'a reconfigure is not a restart');
   const starts = readFileSync(process.env.FAKE_LOG!, 'utf8').split('\n').filter((l) => l.startsWith('start'));
   t.equal(starts.length, 2);
   t.match(starts[0], / powermetrics -f plist -b 0 -i 50 --samplers cpu_power,gpu_power,ane_power,thermal$/);
-  t.match(starts[1], / powermetrics -f plist -b 0 -i 80 --samplers cpu_power,gpu_power$/);
+  t.match(starts[1], / powermetrics -f plist -b 0 -i 100 --samplers cpu_power,thermal$/);
 });
 
 t.test('iostat: one long-lived -d -w child; intervalS on interval rows', async (t) => {
@@ -270,9 +279,9 @@ t.test('iostat: one long-lived -d -w child; intervalS on interval rows', async (
   const src = createIostatSource({ intervalMs: 2000, logger: memoryLogger() });
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => rec.samples.length >= 6, 3000));
+  t.ok(await waitFor(() => rec.samples.length >= 6));
   await src.stop();
-  const rows = rec.samples.filter((s) => s.type === 'iostat');
+  const rows = rec.samples.filter((s) => s.type === 'iostat') as IostatSample[];
   t.equal(rows[0]!.sinceBoot, true);
   t.equal(rows[0]!.intervalS, undefined);
   t.equal(rows[1]!.intervalS, 2);
@@ -288,13 +297,13 @@ t.test('polls never overlap: a slow vm_stat delays the next poll', async (t) => 
   const src = createVmStatSource({ intervalMs: 50, logger: log });
   const rec = recorder();
   src.start(rec.sink);
-  t.ok(await waitFor(() => rec.samples.length >= 3, 5000));
+  t.ok(await waitFor(() => rec.samples.length >= 3));
   await src.stop();
   const events = readFileSync(process.env.FAKE_LOG!, 'utf8').trim().split('\n').map((l) => l.split(' '));
   // start, end, start, end, …: never two starts in a row
   for (let i = 1; i < events.length; i++) t.not(events[i]![0] === 'start' && events[i - 1]![0] === 'start', true);
   t.ok(log.lines.some((l) => l.msg === 'a poll took longer than the interval; the next one waits'));
-  const vm = rec.samples[0];
+  const vm = rec.samples[0] as VmStatSample | undefined;
   if (vm?.type !== 'vm_stat') throw new Error('no vm_stat');
   t.equal(vm.counters['Pages free'], 39656);
 });
@@ -306,28 +315,29 @@ t.test('one broken source does not stop the others (createSources, live, fakes o
     FAKE_INTERVAL_MS: '50',
     FAKE_SYSCTL_MODE: 'missing-oid',
   });
-  const enabled = Object.fromEntries(SOURCE_NAMES.map((n) => [n, n !== 'smc'])) as Record<SourceName, boolean>;
+  const ms: Record<string, number> = { powermetrics: 100, iostat: 1000, vm_stat: 100, sysctl: 100, smc: 1000 };
+  const cfg: Record<string, BaseSourceConfig> = {};
+  for (const [n, c] of Object.entries(defaultConfig().sources) as [string, BaseSourceConfig][]) cfg[n] = { ...c, enabled: n !== 'smc', intervalMs: ms[n]! };
+  cfg.powermetrics = { ...cfg.powermetrics!, samplers: ['cpu_power'] } as BaseSourceConfig;
   const restarts: string[] = [];
   const log = memoryLogger();
   const sources = createSources({
-    enabled,
-    intervalsMs: { powermetrics: 100, iostat: 1000, vm_stat: 100, sysctl: 100, smc: 1000 },
-    powermetrics: { samplers: ['cpu_power'], sudo: false },
+    sources: cfg,
     logger: log,
     timing: { baseMs: 50, capMs: 200, minDelayMs: 0 },
     onRestart: (n) => restarts.push(n),
   });
-  const got: Partial<Record<SourceName, Sample[]>> = {};
-  const states: Partial<Record<SourceName, string[]>> = {};
+  const got: Partial<Record<string, Sample[]>> = {};
+  const states: Partial<Record<string, string[]>> = {};
   for (const s of sources)
     s.start({
       result: (r) => void (r.type !== 'error' && (got[s.name] ??= []).push(r)),
       status: (st) => void (states[s.name] ??= []).push(st.state),
     });
   const pm = sources.find((s) => s.name === 'powermetrics') as ChildSource;
-  const count = (n: SourceName) => got[n]?.length ?? 0;
+  const count = (n: string) => got[n]?.length ?? 0;
   t.ok(
-    await waitFor(() => pm.restarts >= 3 && count('iostat') >= 5 && count('vm_stat') >= 3 && count('sysctl') >= 3, 20_000),
+    await waitFor(() => pm.restarts >= 3 && count('iostat') >= 5 && count('vm_stat') >= 3 && count('sysctl') >= 3),
     'all conditions reached',
   );
   await Promise.all(sources.map((s) => s.stop()));
@@ -337,7 +347,7 @@ t.test('one broken source does not stop the others (createSources, live, fakes o
   t.ok((got.iostat?.length ?? 0) >= 5, 'iostat carries on');
   t.ok((got.vm_stat?.length ?? 0) >= 3, 'vm_stat carries on');
   t.ok((got.sysctl?.length ?? 0) >= 3, 'sysctl carries on despite a missing name (exit 1, stderr)');
-  const sc = got.sysctl![0];
+  const sc = got.sysctl![0] as SysctlSample | undefined;
   if (sc?.type !== 'sysctl') throw new Error('no sysctl');
   t.equal(sc.memsizeBytes, 137438953472);
   t.same(states.sysctl?.slice(0, 2), ['starting', 'running']);

@@ -1,0 +1,77 @@
+/**
+ * docs/metrics.md, generated from the catalog (`npm run docs:metrics`). A test fails when the
+ * committed file differs from what this renders, so the reference can never drift from the code.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isAccumulated, type CatalogEntry } from '../catalog/types.ts';
+import { prometheusLabelName, prometheusMetricName, prometheusType } from '../export/prometheus-names.ts';
+import { MAX_TEMPERATURE_SERIES } from '../modules/smc/metrics.ts';
+import { ATTRIBUTES, CATALOG, MODULES } from '../registry.ts';
+
+export const METRICS_DOC = fileURLToPath(new URL('../../docs/metrics.md', import.meta.url));
+
+/** One section per source, in registry order, then the agent's own. */
+const SECTIONS: Array<[string, string]> = [...MODULES.map((m): [string, string] => [m.name, m.title]), ['agent', 'The agent itself']];
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function metricRow(m: CatalogEntry): string {
+  const prom = prometheusMetricName(m.name, m.unit, m.instrument);
+  const attrs = m.attributes.length ? m.attributes.map((a) => `\`${a}\``).join(', ') : '—';
+  const how = isAccumulated(m) ? `${m.instrument} (summed per sample)` : m.instrument;
+  return `| \`${m.name}\` | \`${prom}\` (${prometheusType(m.instrument)}) | \`${cell(m.unit)}\` | ${how} | ${attrs} | ${cell(m.description)} |`;
+}
+
+export function renderMetricsDoc(): string {
+  const out: string[] = [
+    '# Metrics',
+    '',
+    '<!-- Generated from the catalog (src/registry.ts: each module\'s metrics.ts, and src/catalog/agent.ts) by `npm run docs:metrics`; do not edit by hand (a test fails when it is stale). -->',
+    '',
+    `Every metric the agent exports, from the one catalog (each source module\'s \`metrics.ts\` and \`src/catalog/agent.ts\`, listed by \`src/registry.ts\`): ${CATALOG.length} metrics.`,
+    'The OTel name and unit are what OTLP carries; the Prometheus name is what both the agent\'s `/metrics` endpoint and an',
+    'OpenTelemetry Collector\'s Prometheus exporter (suffixes on, the default) produce for the same data, so dashboards and',
+    'alerts work on either path. Updowncounters are exposed as Prometheus gauges; counters are cumulative and start at',
+    'agent start unless the description says "since boot". Attribute dots become underscores in label names, and every',
+    'series also carries `otel_scope_name` and `otel_scope_version`; the resource is the `target_info` series.',
+    '',
+    `Series budget: fewer than 400 per node on an M3 Ultra (32 CPUs, 6 clusters, ~100 sensors); per-sensor temperatures are capped at ${MAX_TEMPERATURE_SERIES}`,
+    '(`test/export/series-bound.test.ts`).',
+    '',
+  ];
+  for (const [source, title] of SECTIONS) {
+    const ms = CATALOG.filter((m) => m.source === source);
+    if (ms.length === 0) continue;
+    out.push(`## ${title}`, '', '| OTel name | Prometheus name | unit | instrument | attributes | description |', '|---|---|---|---|---|---|');
+    for (const m of ms) out.push(metricRow(m));
+    out.push('');
+  }
+  out.push('## Attributes', '', 'Every attribute has a bounded set of values: no per-process series, no free-form text. Where the set is closed, the values are listed (they are the constants the code writes).', '', '| attribute | Prometheus label | meaning | values |', '|---|---|---|---|');
+  for (const [name, a] of Object.entries(ATTRIBUTES).sort(([x], [y]) => x.localeCompare(y)))
+    out.push(`| \`${name}\` | \`${prometheusLabelName(name)}\` | ${cell(a.doc)} | ${a.values ? a.values.map((v) => `\`${v}\``).join(', ') : '—'} |`);
+  out.push(
+    '',
+    '## Resource (`target_info`)',
+    '',
+    '| attribute | value |',
+    '|---|---|',
+    '| `service.name` | `silicon-agent` (config `resource.serviceName`; `OTEL_SERVICE_NAME` wins) |',
+    '| `service.version` | the package version |',
+    '| `service.instance.id` | a name-based UUID of service name + host name: stable across restarts |',
+    '| `host.name`, `host.arch` | the host name; `arm64` on Apple Silicon |',
+    '| `host.type` | `hw.model`, e.g. `Mac15,14` |',
+    '| `host.cpu.model.name` | the chip, `machdep.cpu.brand_string`, e.g. `Apple M3 Ultra` |',
+    '| `os.type`, `os.name` | `darwin`, `macOS` |',
+    '| `os.version`, `os.build_id` | `kern.osproductversion` (the macOS version, e.g. `15.3.1`, never the Darwin version) and `kern.osversion` |',
+    '| `silicon_agent.replay`, `silicon_agent.replay.capture` | `true` and the capture folder name, only on replayed data; nothing can remove them |',
+    '| anything else | config `resource.attributes`, then `OTEL_RESOURCE_ATTRIBUTES` |',
+    '',
+  );
+  return out.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(METRICS_DOC, renderMetricsDoc());
+  process.stdout.write(`wrote ${METRICS_DOC}\n`);
+}

@@ -1,0 +1,174 @@
+/**
+ * powermetrics' part of the catalog: power and energy of the CPU, GPU and ANE, CPU and GPU
+ * frequency and activity per die, cluster and CPU, and thermal pressure.
+ */
+import type { Attributes, MetricDef } from '../../catalog/types.ts';
+import type { ClusterSample, CpuSample, PowermetricsSample } from './sample.ts';
+import { THERMAL_PRESSURE_LEVELS } from './sample.ts';
+
+/** Numeric level for the thermal-pressure enum: its index in THERMAL_PRESSURE_LEVELS (0 nominal … 4 sleeping). */
+export const THERMAL_LEVEL_VALUE: Readonly<Record<string, number>> = Object.fromEntries(
+  THERMAL_PRESSURE_LEVELS.map((l, i) => [l, i]),
+);
+
+const clusterName = (name: string): string => (name.endsWith('-Cluster') ? name.slice(0, -8) : name);
+const clusterAttrs = (c: ClusterSample): Attributes => ({
+  'macos.cpu.cluster': clusterName(c.name),
+  'macos.cpu.kind': c.kind,
+  'macos.die': c.die,
+});
+const cpuAttrs = (c: CpuSample): Attributes => ({
+  'cpu.logical_number': c.cpu,
+  'macos.cpu.cluster': clusterName(c.cluster),
+  'macos.cpu.kind': c.kind,
+  'macos.die': c.die,
+});
+const CPU_RAIL: Attributes = { 'hw.id': 'cpu', 'hw.type': 'cpu' };
+const GPU_RAIL: Attributes = { 'hw.id': 'gpu', 'hw.type': 'gpu' };
+const NONE: Attributes = {};
+
+export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
+  // ---- power and energy ----
+  {
+    name: 'hw.power',
+    unit: 'W',
+    instrument: 'gauge',
+    attributes: ['hw.id', 'hw.type'],
+    description: 'CPU and GPU power over the last powermetrics window: energy ÷ elapsed time.',
+    observe(s, emit) {
+      if (s.cpu) emit(s.cpu.powerW, CPU_RAIL);
+      if (s.gpu) emit(s.gpu.powerW, GPU_RAIL);
+    },
+  },
+  {
+    name: 'hw.energy',
+    unit: 'J',
+    instrument: 'counter',
+    attributes: ['hw.id', 'hw.type'],
+    description: 'CPU and GPU energy consumed since the agent started, summed over powermetrics windows.',
+    accumulate(s, emit) {
+      if (s.cpu) emit(s.cpu.energyJ, CPU_RAIL);
+      if (s.gpu) emit(s.gpu.energyJ, GPU_RAIL);
+    },
+  },
+  {
+    name: 'macos.ane.power',
+    unit: 'W',
+    instrument: 'gauge',
+    attributes: [],
+    description: 'Apple Neural Engine power over the last powermetrics window.',
+    observe(s, emit) {
+      if (s.ane) emit(s.ane.powerW, NONE);
+    },
+  },
+  {
+    name: 'macos.ane.energy',
+    unit: 'J',
+    instrument: 'counter',
+    attributes: [],
+    description: 'Apple Neural Engine energy consumed since the agent started.',
+    accumulate(s, emit) {
+      if (s.ane) emit(s.ane.energyJ, NONE);
+    },
+  },
+  {
+    name: 'macos.soc.power',
+    unit: 'W',
+    instrument: 'gauge',
+    attributes: [],
+    description: 'CPU + GPU + ANE power (powermetrics "combined power"), from energy over elapsed time.',
+    observe(s, emit) {
+      if (s.combined) emit(s.combined.powerW, NONE);
+    },
+  },
+  {
+    name: 'macos.soc.energy',
+    unit: 'J',
+    instrument: 'counter',
+    attributes: [],
+    description: 'CPU + GPU + ANE energy consumed since the agent started.',
+    accumulate(s, emit) {
+      if (s.combined) emit(s.combined.energyJ, NONE);
+    },
+  },
+
+  // ---- CPU frequency and activity ----
+  {
+    name: 'system.cpu.frequency',
+    unit: 'Hz',
+    instrument: 'gauge',
+    attributes: ['cpu.logical_number', 'macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    description: 'Average frequency of each logical CPU while active, over the last window.',
+    observe(s, emit) {
+      for (let i = 0; i < s.cpus.length; i++) emit(s.cpus[i]!.freqHz, cpuAttrs(s.cpus[i]!));
+    },
+  },
+  {
+    name: 'macos.cpu.active',
+    unit: '1',
+    instrument: 'gauge',
+    attributes: ['cpu.logical_number', 'macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    description: 'Fraction of the window each logical CPU was active (1 − idle − down residency).',
+    observe(s, emit) {
+      for (let i = 0; i < s.cpus.length; i++) emit(s.cpus[i]!.activeRatio, cpuAttrs(s.cpus[i]!));
+    },
+  },
+  {
+    name: 'macos.cpu.cluster.frequency',
+    unit: 'Hz',
+    instrument: 'gauge',
+    attributes: ['macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    description: 'Average frequency of each CPU cluster while active, over the last window.',
+    observe(s, emit) {
+      for (let i = 0; i < s.clusters.length; i++) emit(s.clusters[i]!.freqHz, clusterAttrs(s.clusters[i]!));
+    },
+  },
+  {
+    name: 'macos.cpu.cluster.active',
+    unit: '1',
+    instrument: 'gauge',
+    attributes: ['macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    description:
+      'Fraction of the window each CPU cluster was active; from per-CPU values where the cluster figure is unreliable (M3 class).',
+    observe(s, emit) {
+      for (let i = 0; i < s.clusters.length; i++) emit(s.clusters[i]!.activeRatio, clusterAttrs(s.clusters[i]!));
+    },
+  },
+
+  // ---- GPU ----
+  {
+    name: 'macos.gpu.frequency',
+    unit: 'Hz',
+    instrument: 'gauge',
+    attributes: [],
+    description: "Average GPU frequency while active over the last window (the plist's `freq_hz`, which is MHz, in Hz).",
+    observe(s, emit) {
+      if (s.gpuFreqHz !== undefined) emit(s.gpuFreqHz, NONE);
+    },
+  },
+  {
+    name: 'hw.gpu.utilization',
+    unit: '1',
+    instrument: 'gauge',
+    attributes: ['hw.id', 'hw.gpu.task'],
+    description: 'Fraction of the window the GPU was active (1 − idle residency).',
+    observe(s, emit) {
+      if (s.gpuActiveRatio !== undefined) emit(s.gpuActiveRatio, { 'hw.id': 'gpu', 'hw.gpu.task': 'general' });
+    },
+  },
+
+  // ---- thermal pressure ----
+  {
+    name: 'macos.thermal.pressure',
+    unit: '{level}',
+    instrument: 'gauge',
+    attributes: [],
+    description:
+      'Thermal pressure level: 0 nominal, 1 moderate, 2 heavy, 3 trapping, 4 sleeping. Unrecognised strings are not exported (counted as parse errors).',
+    observe(s, emit) {
+      const level = s.thermalPressure?.level;
+      const v = level === undefined ? undefined : THERMAL_LEVEL_VALUE[level];
+      if (v !== undefined) emit(v, NONE);
+    },
+  },
+];

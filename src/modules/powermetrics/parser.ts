@@ -1,0 +1,207 @@
+/**
+ * powermetrics `-f plist` stream → PowermetricsSample. Pure: bytes in, samples and typed errors out.
+ *
+ * Framing (reference §1.3): each document runs from `<?xml` to `</plist>`; the NUL separator is
+ * written *before* the next document, so a document is emitted as soon as its `</plist>` arrives,
+ * never when the next NUL comes (that would lag one interval). Framing works on bytes (chunks can
+ * split anywhere, even inside a multi-byte UTF-8 character); each complete document is decoded
+ * once and mapped by ./document.ts.
+ */
+import type { StreamParser } from '../../parsers/parser.ts';
+import { safely } from '../../parsers/parser.ts';
+import type { ParseError } from '../../samples.ts';
+import { parseError } from '../../samples.ts';
+import { parsePowermetricsDocument, type PowermetricsOptions } from './document.ts';
+import type { PowermetricsSample } from './sample.ts';
+
+type Result = PowermetricsSample | ParseError;
+
+// ---------------------------------------------------------------------------------------------
+// Stream framing
+
+// Searches use needles that start with a byte rare in powermetrics output ('?', 'p') rather than
+// '<' (one byte in ten): the search finds candidates with memchr on the first byte, so this is ~20×
+// faster on a 65 KB document. Each hit is then checked for the full '<?xml' / '</plist>'.
+const XML_START_TAIL = Buffer.from('?xml');
+const PLIST_END = Buffer.from('</plist>');
+const PLIST_END_TAIL = Buffer.from('plist>');
+
+/** Index of the next '<?xml' at or after `from`, or -1. */
+function findStart(b: Buffer, from: number): number {
+  let p = from + 1;
+  for (;;) {
+    const h = b.indexOf(XML_START_TAIL, p);
+    if (h < 0) return -1;
+    if (h > 0 && h - 1 >= from && b[h - 1] === 0x3c) return h - 1;
+    p = h + 1;
+  }
+}
+
+/** Index of the next '</plist>' at or after `from`, or -1. */
+function findEnd(b: Buffer, from: number): number {
+  let p = from + 2;
+  for (;;) {
+    const h = b.indexOf(PLIST_END_TAIL, p);
+    if (h < 0) return -1;
+    if (h >= from + 2 && b[h - 1] === 0x2f && b[h - 2] === 0x3c) return h - 2;
+    p = h + 1;
+  }
+}
+const DEFAULT_MAX_DOC = 8 * 1024 * 1024;
+/** Smallest holding buffer once one is needed (a powermetrics document is 10–70 KB). */
+const MIN_HOLD = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+function isBlank(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c !== 0 && c !== 32 && c !== 10 && c !== 13 && c !== 9) return false;
+  }
+  return true;
+}
+
+/**
+ * The powermetrics stream parser. Held bytes are bounded by `maxDocumentBytes` (default 8 MiB):
+ * past it the held document is reported `malformed` and dropped up to the next `<?xml`.
+ */
+export function createPowermetricsParser(options: PowermetricsOptions = {}): StreamParser<PowermetricsSample> {
+  const maxDoc = options.maxDocumentBytes ?? DEFAULT_MAX_DOC;
+  // Allocated on the first bytes that must be held across pushes, not at creation: a replay loop
+  // or a restarted child creates a parser per pass, and whole documents in one chunk hold nothing.
+  let buf: Buffer = EMPTY;
+  let len = 0; // bytes held in buf
+  let base = 0; // stream offset of buf[0]
+  let scanned = 0; // buf[0, scanned) has no '</plist>' starting in it (modulo the 7-byte overlap)
+  let discarding = false; // after an overflow: drop bytes silently until the next '<?xml'
+  let produced = 0; // results emitted over the stream's life (for `empty`)
+  let sawContent = false;
+
+  const at = (offset: number) => ({ offset });
+
+  /** Handle bytes [a, b) of `work` that end with '</plist>'. */
+  function region(work: Buffer, a: number, b: number, out: Result[]): void {
+    const first = findStart(work, a);
+    if (first < 0 || first >= b) {
+      if (!discarding && !isBlank(work, a, b)) out.push(parseError('powermetrics', 'malformed', `${b - a} bytes ending in </plist> without <?xml`, at(base + a)));
+      return; // still discarding: this was the tail of the oversized document
+    }
+    if (!discarding && !isBlank(work, a, first))
+      out.push(parseError('powermetrics', 'malformed', `${first - a} bytes of non-plist text before <?xml (warning or junk)`, at(base + a)));
+    discarding = false;
+    let start = first;
+    for (;;) {
+      const next = findStart(work, start + 5);
+      if (next < 0 || next >= b) break;
+      out.push(parseError('powermetrics', 'truncated', 'document cut off by the start of another document', at(base + start)));
+      start = next;
+    }
+    const text = work.toString('utf8', start, b);
+    for (const r of parsePowermetricsDocument(text, { ...options, offset: base + start })) out.push(r);
+  }
+
+  function keep(work: Buffer, from: number): void {
+    const n = work.length - from;
+    if (work === buf) {
+      if (from > 0) buf.copyWithin(0, from, len);
+    } else {
+      if (n > buf.length) buf = Buffer.allocUnsafe(Math.max(n, MIN_HOLD, buf.length * 2));
+      work.copy(buf, 0, from);
+    }
+    len = n;
+    if (buf.length > 1024 * 1024 && len < buf.length / 4) {
+      const smaller = Buffer.allocUnsafe(Math.max(MIN_HOLD, len * 2));
+      buf.copy(smaller, 0, 0, len);
+      buf = smaller;
+    }
+  }
+
+  function push(chunk: Uint8Array | string): Result[] {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (bytes.length === 0) return [];
+    let work: Buffer;
+    if (len === 0) {
+      work = bytes;
+      scanned = 0;
+    } else {
+      if (len + bytes.length > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(len + bytes.length, MIN_HOLD, buf.length * 2));
+        buf.copy(bigger, 0, 0, len);
+        buf = bigger;
+      }
+      bytes.copy(buf, len);
+      len += bytes.length;
+      work = buf.subarray(0, len);
+    }
+    const out: Result[] = [];
+    let pos = 0;
+    for (;;) {
+      const e = findEnd(work, Math.max(pos, scanned - (PLIST_END.length - 1)));
+      if (e < 0) break;
+      const end = e + PLIST_END.length;
+      sawContent = true;
+      region(work, pos, end, out);
+      pos = end;
+      scanned = end;
+    }
+    // Hold the rest; scanned is relative to the held bytes from here on.
+    scanned = Math.max(0, work.length - pos);
+    const held = work.length - pos;
+    if (held > maxDoc) {
+      const startIdx = findStart(work, pos);
+      if (!discarding)
+        out.push(parseError('powermetrics', 'malformed', `no </plist> within ${maxDoc} bytes; dropped and resynchronising at the next <?xml`, at(base + pos)));
+      // Resynchronise at a document start after the one that overflowed (or at the first one when
+      // the held bytes were already being discarded).
+      const resync = startIdx < 0 ? -1 : discarding ? startIdx : findStart(work, startIdx + 5);
+      if (resync >= 0) {
+        discarding = false;
+        base += resync;
+        pos = resync;
+        scanned = 0;
+      } else {
+        discarding = true;
+        const tail = work.length - 4; // keep what could be the start of a split "<?xml"
+        base += tail;
+        pos = tail;
+        scanned = 0;
+      }
+    } else {
+      base += pos;
+    }
+    keep(work, pos);
+    produced += out.length;
+    return out;
+  }
+
+  function end(): Result[] {
+    const out: Result[] = [];
+    if (len > 0) {
+      const work = buf.subarray(0, len);
+      if (!isBlank(work, 0, len)) sawContent = true;
+      const first = findStart(work, 0);
+      if (first < 0) {
+        if (!discarding && !isBlank(work, 0, len))
+          out.push(parseError('powermetrics', 'malformed', `${len} bytes of non-plist text at end of stream`, at(base)));
+      } else {
+        if (!discarding && !isBlank(work, 0, first))
+          out.push(parseError('powermetrics', 'malformed', `${first} bytes of non-plist text before <?xml`, at(base)));
+        out.push(parseError('powermetrics', 'truncated', `stream ended inside a document (${len - first} bytes, no </plist>)`, at(base + first)));
+      }
+    }
+    if (produced + out.length === 0 && !sawContent) out.push(parseError('powermetrics', 'empty', 'no powermetrics output'));
+    // Reset for reuse.
+    len = 0;
+    base = 0;
+    scanned = 0;
+    discarding = false;
+    produced = 0;
+    sawContent = false;
+    return out;
+  }
+
+  return {
+    source: 'powermetrics',
+    push: (chunk) => safely('powermetrics', () => push(chunk)),
+    end: () => safely('powermetrics', end),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Loads the N-API addon (binding.gyp → build/Release/silicon_agent_smc.node) if it exists. The addon
+ * returns raw facts only (keys, types, bytes, dictionaries); the modules give them meaning in
+ * TypeScript. The agent runs without it (Linux, a Mac without Xcode tools, a failed build): callers
+ * get `{ error }` and report their source unavailable once. `SILICON_AGENT_NO_NATIVE=1` forces that
+ * path (tests, or to rule the addon out in the field).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SmcValue } from '../modules/smc/decode.ts';
+import type { HidSensor, SmcKey } from '../modules/smc/sample.ts';
+
+export interface SmcReadError {
+  key?: string;
+  index?: number;
+  ioReturn: number;
+  smcResult: number;
+  /** Symbolic: `kIOReturnNotPrivileged`, `smcKeyNotFound`, … */
+  code: string;
+  message: string;
+}
+
+export interface SmcReadResult {
+  /** false: AppleSMC could not be opened; `errors[0]` says why. */
+  opened: boolean;
+  keys: SmcKey[];
+  errors: SmcReadError[];
+}
+
+/** The addon's functions (the SMC readers today). */
+export interface NativeAddon {
+  decode(type: string, bytes: Uint8Array | number[]): SmcValue;
+  readonly hasIOKit: boolean;
+  readonly keyDataLayout: Record<string, number>;
+  /** macOS only. */
+  readAllKeys?(): SmcReadResult;
+  readKeys?(keys: string[]): SmcReadResult;
+  readHidTemperatures?(): { ok: boolean; error?: string; sensors: HidSensor[] };
+}
+
+export type NativeLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };
+/** How a caller gets the addon (tests pass their own). */
+export type NativeLoader = () => NativeLoad;
+
+/** The package root: the nearest ancestor holding silicon-agent's package.json. */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'silicon-agent') return dir;
+      } catch {
+        // unreadable package.json: keep walking
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+let cached: NativeLoad | undefined;
+
+export function loadNative(opts: { fresh?: boolean } = {}): NativeLoad {
+  if (cached && !opts.fresh) return cached;
+  cached = load();
+  return cached;
+}
+
+function load(): NativeLoad {
+  if (process.env.SILICON_AGENT_NO_NATIVE === '1') return { error: 'disabled by SILICON_AGENT_NO_NATIVE=1' };
+  const root = packageRoot();
+  if (root === undefined) return { error: 'silicon-agent package root not found' };
+  try {
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    const addon = nodeGypBuild(root) as NativeAddon;
+    if (typeof addon?.decode !== 'function') return { error: 'native addon loaded but has no decode()' };
+    return { addon };
+  } catch (err) {
+    const msg = (err as Error)?.message ?? String(err);
+    return { error: `native addon not available: ${msg.split('\n')[0]}` };
+  }
+}
