@@ -1,6 +1,6 @@
 module silicon-agent/test-support/collector
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter v0.165.1
