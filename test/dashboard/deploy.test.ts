@@ -2,7 +2,8 @@
  * deploy/: every file parses as YAML (strictly: duplicate keys and bad syntax are errors), holds the
  * pieces the issue asks for, agrees with the agent's defaults and the dashboard, and explains itself
  * in comments. deploy/prometheus.yml is also checked by promtool (promtool.test.ts) and run for real
- * (prometheus.test.ts); no Collector or Grafana binary exists here, so their files get this check.
+ * (prometheus.test.ts); deploy/otel-collector.yaml is validated and run by a real Collector
+ * (test/collector/); no Grafana binary exists here, so its files get this check only.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,8 +46,8 @@ t.test('node Collector: otlp on 4318, memory_limiter first, resource, batch, and
   t.match(endpoint, /:4318$/, 'OTLP/HTTP receiver on 4318');
   t.equal(new URL(defaultConfig().exporters.otlp.endpoint).port, '4318', "the agent's default OTLP endpoint is that port");
   for (const p of ['memory_limiter', 'batch', 'resource']) t.ok(at(doc, 'processors', p), `processor ${p} is configured`);
-  t.ok(at(doc, 'exporters', 'otlphttp/gateway'), 'gateway exporter');
-  t.ok(at(doc, 'exporters', 'prometheusremotewrite'), 'Prometheus remote-write exporter');
+  t.ok(at(doc, 'exporters', 'otlp_http/gateway'), 'gateway exporter');
+  t.ok(at(doc, 'exporters', 'prometheus_remote_write'), 'Prometheus remote-write exporter');
 
   const pipe = at(doc, 'service', 'pipelines', 'metrics') as Obj;
   const processors = pipe.processors as string[];
@@ -62,7 +63,10 @@ t.test('node Collector: otlp on 4318, memory_limiter first, resource, batch, and
     attrs.some((a) => a.key === 'service.instance.id' && a.from_attribute === 'host.name' && a.action === 'upsert'),
     'instance (from service.instance.id) becomes the host name: the dashboard node label',
   );
-  t.equal(at(doc, 'exporters', 'prometheusremotewrite', 'resource_to_telemetry_conversion', 'enabled'), false);
+  // Resource attributes stay on target_info: neither the deprecated nor the current copying option is set
+  // (test/collector/remote-write.test.ts proves no series but target_info carries them).
+  t.equal(at(doc, 'exporters', 'prometheus_remote_write', 'resource_to_telemetry_conversion'), undefined);
+  t.equal(at(doc, 'exporters', 'prometheus_remote_write', 'resource_constant_labels'), undefined);
 });
 
 t.test('Prometheus scrape config: a silicon-agent job whose instance is the host', async (t) => {

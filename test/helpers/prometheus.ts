@@ -62,11 +62,12 @@ export interface RunningPrometheus {
 /**
  * Start `prometheus` with the given configuration text on a free loopback port, with a scratch TSDB,
  * and wait until it is ready. `files` are written into the scratch directory first (e.g. a file_sd
- * target list the configuration points at).
+ * target list the configuration points at); `args` are extra flags (e.g. --web.enable-remote-write-receiver).
  */
 export async function startPrometheus(
   config: (dir: string) => string,
   files: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<RunningPrometheus> {
   const bin = requireTool('prometheus');
   const dir = mkdtempSync(join(tmpdir(), 'silicon-agent-prometheus-'));
@@ -81,6 +82,7 @@ export async function startPrometheus(
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...args,
     ],
     { reject: false, stdin: 'ignore', all: true, buffer: true },
   );
