@@ -12,12 +12,13 @@
  * Exit status: 0 every source captured; 2 the folder was written but some source failed (the
  * manifest's `sources.<name>.note` says why, and that file is absent); 1 nothing could be captured.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { PATHS, packageRoot } from '../launchd/job.ts';
+import { PATHS } from '../launchd/job.ts';
+import { packageVersion } from '../package-root.ts';
 import { parseSysctl } from '../parsers/sysctl.ts';
 import type { SourceName, SysctlSample } from '../samples.ts';
 import type { SmcAddonLoad } from '../smc/addon.ts';
@@ -111,13 +112,6 @@ export function parseDumpArgs(argv: string[]): ParsedArgs<DumpOptions> {
   }
 }
 
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDeps = {}): Promise<number> {
   let config: Config;
@@ -210,7 +204,7 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
       : {}),
     composite: false,
     createdAt,
-    createdBy: `silicon-agent dump ${version()}`,
+    createdBy: `silicon-agent dump ${packageVersion()}`,
     note: `captured by \`silicon-agent dump --seconds ${opts.seconds}\` as ${sudo ? 'a non-root user (powermetrics through sudo -n)' : 'root'}`,
     sources,
   };

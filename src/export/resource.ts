@@ -14,11 +14,11 @@
  * `silicon_agent.replay = true` (and the capture folder's name), set last so nothing can remove it.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { parseKeyValueList, type Config } from '../config.ts';
+import { packageVersion } from '../package-root.ts';
 
 export type ResourceAttributes = Record<string, string | number | boolean>;
 
@@ -56,14 +56,8 @@ export async function readHostFacts(platform: NodeJS.Platform = process.platform
   return facts;
 }
 
-export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+/** package.json's version (src/package-root.ts finds it from src/ and from dist/src/ alike). */
+export { packageVersion } from '../package-root.ts';
 
 /** OTel `host.arch` for a Node `os.arch()` value. */
 export function hostArch(arch: string): string {

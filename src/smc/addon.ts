@@ -4,10 +4,8 @@
  * `{ error }` and report the SMC source unavailable once. `SILICON_AGENT_NO_NATIVE=1` forces
  * that path (tests, or to rule the addon out in the field).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ownPackage } from '../package-root.ts';
 import type { HidSensor, SmcKey } from '../samples.ts';
 import type { SmcValue } from './decode.ts';
 
@@ -40,21 +38,6 @@ export interface SmcAddon {
 
 export type SmcAddonLoad = { addon: SmcAddon; error?: undefined } | { addon?: undefined; error: string };
 
-/** The package root: the nearest ancestor holding silicon-agent's package.json. */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'silicon-agent') return dir;
-      } catch {
-        // unreadable package.json: keep walking
-      }
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
 let cached: SmcAddonLoad | undefined;
 
 export function loadSmcAddon(opts: { fresh?: boolean } = {}): SmcAddonLoad {
@@ -65,7 +48,7 @@ export function loadSmcAddon(opts: { fresh?: boolean } = {}): SmcAddonLoad {
 
 function load(): SmcAddonLoad {
   if (process.env.SILICON_AGENT_NO_NATIVE === '1') return { error: 'disabled by SILICON_AGENT_NO_NATIVE=1' };
-  const root = packageRoot();
+  const root = ownPackage()?.root;
   if (root === undefined) return { error: 'silicon-agent package root not found' };
   try {
     const require = createRequire(import.meta.url);

@@ -10,9 +10,9 @@
  * (docs/replay.md), fed through the same parsers at `speed`, looping when `loop` is set.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Logger } from '../log.ts';
+import { packageRoot } from '../package-root.ts';
 import { createIostatParser } from '../parsers/iostat.ts';
 import { createPowermetricsParser } from '../parsers/powermetrics.ts';
 import { createSysctlParser } from '../parsers/sysctl.ts';
@@ -57,16 +57,6 @@ export interface CreateSourcesOptions {
   timing?: Partial<ChildTiming>;
   /** Called on every child restart, with the source name. */
   onRestart?: (source: SourceName, info: RestartInfo) => void;
-}
-
-/** The directory that holds `fixtures/replay` (the checkout or the installed package root). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'fixtures', 'replay'))) return dir;
-    dir = dirname(dir);
-  }
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
 export const DEFAULT_REPLAY = 'm2-ultra';
