@@ -9,8 +9,10 @@
  * - the installed bin replays the bundled capture, and `doctor` checks the installed layout;
  * - then the addon is rebuilt with no working compiler: the rebuild still succeeds, doctor explains,
  *   and the agent still replays.
- * Slow by nature (a pack, an install and a rebuild; npm's cache keeps the registry out of it):
- * about 25 s on a quiet 2-core machine, well inside tap's 120 s per file.
+ * Slow by nature (a pack, an install and a rebuild; npm's cache keeps the registry out of it): on the
+ * shared 2-core machine 32 s alone, 65 s alone beside two busy loops, 55 s inside a full `npm test`.
+ * A full suite beside two busy loops (issue 13) would leave tap's 120 s per file too little room, so
+ * this file sets its own limit, 300 s. Nothing here asserts how long anything takes.
  */
 import t from 'tap';
 import { execa } from 'execa';
@@ -29,6 +31,8 @@ const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
 };
 const LOCK = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
 const MAX_FOOTPRINT_BYTES = 40_000_000;
+
+t.setTimeout(300_000);
 
 /** A node's environment: Node 24's own folder first on PATH, the checkout's tools off it. */
 function nodeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
