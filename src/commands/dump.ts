@@ -112,7 +112,6 @@ export function parseDumpArgs(argv: string[]): ParsedArgs<DumpOptions> {
   }
 }
 
-
 export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDeps = {}): Promise<number> {
   let config: Config;
   try {
