@@ -7,7 +7,7 @@
  * Importing this file runs the command line (bin/silicon-agent.js imports it); tests spawn the
  * bin rather than import it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,19 +33,6 @@ const COMMANDS: readonly Command[] = [
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** `.ts` when running the sources, `.js` in the compiled dist/. */
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-
-function version(): string {
-  let dir = HERE;
-  for (let i = 0; i < 4; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'silicon-agent' && pkg.version) return pkg.version;
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -75,7 +62,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === '--version' || first === '-v' || first === 'version') {
-    process.stdout.write(`silicon-agent ${version()}\n`);
+    // Loaded by path like the commands (this file imports nothing of its own statically).
+    const root = (await import(new URL(`./package-root${EXT}`, import.meta.url).href)) as typeof import('./package-root.ts');
+    process.stdout.write(`silicon-agent ${root.packageVersion()}\n`);
     return 0;
   }
   const cmd = COMMANDS.find((c) => c.name === first);

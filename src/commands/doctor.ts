@@ -2,7 +2,8 @@
  * `silicon-agent doctor [--config FILE]`: check this node the way the agent will use it, print a
  * PASS/FAIL/WARN table, exit 1 on any FAIL (WARN: could not tell, never fails the run).
  *
- * Checks: macOS; the configuration is valid; powermetrics runs with the configured privilege (as
+ * Checks: macOS; the installed layout (doctor-layout.ts: dist/, the addon's build, launchd/);
+ * the configuration is valid; powermetrics runs with the configured privilege (as
  * root directly, or through `sudo -n` with the exact command line — and, when doctor runs as root
  * for an unprivileged install, that the sudoers rule lets the agent user run that line); the SMC
  * addon loads and opens AppleSMC; iostat and vm_stat run and parse; the OTLP endpoint answers HTTP;
@@ -20,6 +21,7 @@ import type { AnyModule, BaseSourceConfig, DoctorCheck } from '../modules/module
 import { MODULES } from '../registry.ts';
 import type { NativeLoader } from '../sources/native.ts';
 import { loadNative } from '../sources/native.ts';
+import { checkLayout } from './doctor-layout.ts';
 import { defaultContext, runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
 
@@ -36,6 +38,8 @@ export interface DoctorDeps {
   fetch?: typeof fetch;
   /** Largest tolerated clock difference with the OTLP endpoint (default 5 s). */
   maxSkewMs?: number;
+  /** The installed layout's rows (default: doctor-layout.ts on this package). */
+  layout?: () => CheckResult[];
 }
 
 const pass = (name: string, detail: string): CheckResult => ({ name, status: 'PASS', detail });
@@ -137,6 +141,7 @@ export async function checkPrometheus(config: Config, agentRunning: boolean, f: 
 export async function runChecks(ctx: CommandContext, configFile: string | undefined, deps: DoctorDeps = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   results.push(ctx.host.platform === 'darwin' ? pass('macOS', 'running on macOS') : fail('macOS', `this is ${ctx.host.platform}: the live sources exist only on macOS (replays work anywhere)`));
+  results.push(...(deps.layout ?? checkLayout)());
   let config: Config | undefined;
   try {
     const installed = onDisk(ctx.host, PATHS.configFile);

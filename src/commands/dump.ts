@@ -12,15 +12,16 @@
  * Exit status: 0 every source captured; 2 the folder was written but some source failed (the
  * manifest's `sources.<name>.note` says why, and that file is absent); 1 nothing could be captured.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { PATHS, packageRoot } from '../launchd/job.ts';
+import { PATHS } from '../launchd/job.ts';
 import type { AnyModule, BaseSourceConfig, DumpContext } from '../modules/module.ts';
 import { parseSysctl } from '../modules/sysctl/parser.ts';
 import type { SysctlSample } from '../modules/sysctl/sample.ts';
+import { packageVersion } from '../package-root.ts';
 import { MODULES } from '../registry.ts';
 import type { NativeLoader } from '../sources/native.ts';
 import { loadNative } from '../sources/native.ts';
@@ -106,14 +107,6 @@ export function parseDumpArgs(argv: string[]): ParsedArgs<DumpOptions> {
     return { ok: true, opts: { seconds, ...(v.out !== undefined ? { out: v.out } : {}), ...(v.config !== undefined ? { config: v.config } : {}) } };
   } catch (err) {
     return { ok: false, error: `${(err as Error).message}\n${DUMP_USAGE}` };
-  }
-}
-
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
   }
 }
 
@@ -213,7 +206,7 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
       : {}),
     composite: false,
     createdAt,
-    createdBy: `silicon-agent dump ${version()}`,
+    createdBy: `silicon-agent dump ${packageVersion()}`,
     note: `captured by \`silicon-agent dump --seconds ${opts.seconds}\` as ${root ? 'root' : 'a non-root user (powermetrics through sudo -n)'}`,
     sources,
   };

@@ -15,10 +15,10 @@
  * `silicon_agent.replay = true` (and the capture folder's name), set last so nothing can remove it.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename } from 'node:path';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { packageVersion } from '../package-root.ts';
 
 export type ResourceAttributes = Record<string, string | number | boolean>;
 
@@ -34,15 +34,6 @@ export interface HostFacts {
 export interface ResourceConfig {
   serviceName: string;
   attributes: Readonly<Record<string, string | number | boolean>>;
-}
-
-export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 /** OTel `host.arch` for a Node `os.arch()` value. */

@@ -4,9 +4,9 @@
  * file). The templates are the one source of truth for keys and values; this module only fills in
  * `{{placeholders}}` and drops UserName/GroupName when the job runs as root.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.ts';
 import { writePlist, type PlistNode } from './plist.ts';
 
 export const LABEL = 'io.silicon-agent';
@@ -29,18 +29,11 @@ export const PATHS = {
 export const DEFAULT_USER = '_siliconagent';
 
 
-/** The package root (holds package.json and launchd/), from src/launchd/ or dist/src/launchd/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'launchd'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('silicon-agent: cannot find the package root (package.json next to launchd/)');
-}
+/** The package root (holds package.json and launchd/): src/package-root.ts is the one finder. */
+export { packageRoot } from '../package-root.ts';
 
-export function templatePath(name: 'plist' | 'newsyslog'): string {
-  return join(packageRoot(), 'launchd', name === 'plist' ? `${LABEL}.plist.json` : 'silicon-agent.newsyslog.conf');
+export function templatePath(name: 'plist' | 'newsyslog', root: string = packageRoot()): string {
+  return join(root, 'launchd', name === 'plist' ? `${LABEL}.plist.json` : 'silicon-agent.newsyslog.conf');
 }
 
 export type Privilege = 'user' | 'root';

@@ -131,7 +131,7 @@ interface Run {
 const MAX_STDERR_LINE = 4096;
 
 // execa (~140 modules, 1.5–3.5 MiB of RSS measured) is loaded on the first spawn, not at import: a replay imports
-// this module through src/sources/index.ts but never spawns anything.
+// this module through the registry but never spawns anything.
 let execaFn: typeof Execa | undefined;
 let execaLoading: Promise<typeof Execa> | undefined;
 function loadExeca(): Promise<typeof Execa> {

@@ -5,12 +5,10 @@
  * get `{ error }` and report their source unavailable once. `SILICON_AGENT_NO_NATIVE=1` forces that
  * path (tests, or to rule the addon out in the field).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SmcValue } from '../modules/smc/decode.ts';
 import type { HidSensor, SmcKey } from '../modules/smc/sample.ts';
+import { ownPackage } from '../package-root.ts';
 
 export interface SmcReadError {
   key?: string;
@@ -44,21 +42,6 @@ export type NativeLoad = { addon: NativeAddon; error?: undefined } | { addon?: u
 /** How a caller gets the addon (tests pass their own). */
 export type NativeLoader = () => NativeLoad;
 
-/** The package root: the nearest ancestor holding silicon-agent's package.json. */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'silicon-agent') return dir;
-      } catch {
-        // unreadable package.json: keep walking
-      }
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
 let cached: NativeLoad | undefined;
 
 export function loadNative(opts: { fresh?: boolean } = {}): NativeLoad {
@@ -69,7 +52,7 @@ export function loadNative(opts: { fresh?: boolean } = {}): NativeLoad {
 
 function load(): NativeLoad {
   if (process.env.SILICON_AGENT_NO_NATIVE === '1') return { error: 'disabled by SILICON_AGENT_NO_NATIVE=1' };
-  const root = packageRoot();
+  const root = ownPackage()?.root;
   if (root === undefined) return { error: 'silicon-agent package root not found' };
   try {
     const require = createRequire(import.meta.url);

@@ -15,12 +15,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import type { StreamParser } from '../parsers/parser.ts';
+import { packageRoot } from '../package-root.ts';
 import type { BaseSample, ParseError } from '../samples.ts';
 import type { PollContext, PollSource } from './poll.ts';
 import { createPollSource } from './poll.ts';
@@ -62,16 +62,6 @@ export const ReplayManifest = z.looseObject({
   sources: z.record(z.string(), ReplaySourceInfo).default({}),
 });
 export type ReplayManifest = z.infer<typeof ReplayManifest>;
-
-/** The directory that holds `fixtures/replay` (the checkout or the installed package root). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'fixtures', 'replay'))) return dir;
-    dir = dirname(dir);
-  }
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
 
 export const DEFAULT_REPLAY = 'm2-ultra';
 

@@ -3,14 +3,21 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { doctor } from '../../src/commands/doctor.ts';
+import { checkLayout } from '../../src/commands/doctor-layout.ts';
+import { doctor, type DoctorDeps } from '../../src/commands/doctor.ts';
 import { install, parseInstallArgs } from '../../src/commands/install.ts';
 import type { NativeLoad } from '../../src/sources/native.ts';
+import { installedTree } from '../helpers/installed-tree.ts';
 import { freePort } from '../helpers/prometheus.ts';
 import { fakeNode, FAKES } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOOLS = join(ROOT, 'test/fakes/tools');
+
+/** The installed layout of a complete package (its own rows are test/commands/doctor-layout.test.ts). */
+const layoutTree = installedTree(t.testdir());
+const withLayout = (deps: DoctorDeps = {}): DoctorDeps => ({ layout: () => checkLayout(layoutTree), ...deps });
+const LAYOUT_ROWS = ['compiled build', 'SMC addon build', 'launchd templates'];
 
 const smcOk = (): NativeLoad => ({
   addon: { decode: () => 0, hasIOKit: true, keyDataLayout: {}, readKeys: () => ({ opened: true, keys: [], errors: [] }) },
@@ -69,10 +76,10 @@ function rows(out: string[]): Record<string, [string, string]> {
 
 t.test('a healthy node: every check passes, exit 0', async (t) => {
   const n = await node(t);
-  const rc = await doctor([], n.ctx, { native: smcOk });
+  const rc = await doctor([], n.ctx, withLayout({ native: smcOk }));
   const r = rows(n.out);
   t.equal(rc, 0, n.out.join('\n'));
-  t.same(Object.keys(r), ['macOS', 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
+  t.same(Object.keys(r), ['macOS', ...LAYOUT_ROWS, 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
   for (const [k, [status]] of Object.entries(r)) t.equal(status, 'PASS', `${k}: ${r[k]![1]}`);
   t.match(r['sudoers rule']![1], '_siliconagent may run `powermetrics -f plist -b 0 -i 1000 --samplers cpu_power,gpu_power,ane_power,thermal`');
   t.same(n.callsOf('sudo'), [['-n', '-l', '-U', '_siliconagent', 'powermetrics', '-f', 'plist', '-b', '0', '-i', '1000', '--samplers', 'cpu_power,gpu_power,ane_power,thermal']],
@@ -83,7 +90,7 @@ t.test('a healthy node: every check passes, exit 0', async (t) => {
 
 t.test('failures: no sudoers rule, powermetrics refuses, collector clock off, broken SMC — each a FAIL row, exit 1', async (t) => {
   const n = await node(t, { powermetricsMode: 'superuser', sudoAllows: false, collectorDate: new Date(Date.now() - 3600_000).toUTCString() });
-  const rc = await doctor([], n.ctx, { native: () => ({ error: 'the addon is not built (node-gyp failed)' }) });
+  const rc = await doctor([], n.ctx, withLayout({ native: () => ({ error: 'the addon is not built (node-gyp failed)' }) }));
   const r = rows(n.out);
   t.equal(rc, 1);
   t.equal(r['sudoers rule']![0], 'FAIL');
@@ -104,7 +111,7 @@ t.test('collector down and an invalid config', async (t) => {
   const closed = await freePort(); // nothing listens there
   cfg.exporters.otlp.endpoint = `http://127.0.0.1:${closed}`;
   writeFileSync(cfgPath, JSON.stringify(cfg));
-  t.equal(await doctor([], n.ctx, { native: smcOk }), 1);
+  t.equal(await doctor([], n.ctx, withLayout({ native: smcOk })), 1);
   const r = rows(n.out);
   t.equal(r['OTLP endpoint']![0], 'FAIL');
   t.match(r['OTLP endpoint']![1], `http://127.0.0.1:${closed}/v1/metrics did not answer: ECONNREFUSED`);
@@ -112,17 +119,17 @@ t.test('collector down and an invalid config', async (t) => {
 
   n.out.length = 0;
   writeFileSync(cfgPath, '{"sources": {"powermetrics": {"intervalMs": 5}}}');
-  t.equal(await doctor([], n.ctx), 1);
+  t.equal(await doctor([], n.ctx, withLayout()), 1);
   const r2 = rows(n.out);
   t.equal(r2.config![0], 'FAIL');
   t.match(r2.config![1], /sources\.powermetrics\.intervalMs/);
-  t.same(Object.keys(r2), ['macOS', 'config'], 'nothing else can be checked without a config');
+  t.same(Object.keys(r2), ['macOS', ...LAYOUT_ROWS, 'config'], 'nothing but the layout can be checked without a config');
 });
 
 t.test('not macOS, not root with a root install: clear FAIL rows', async (t) => {
   const n = fakeNode({ platform: 'linux', uid: 1000 });
   t.teardown(n.cleanup);
-  t.equal(await doctor([], n.ctx, { native: smcOk, fetch: (async () => { throw new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }); }) as typeof fetch }), 1);
+  t.equal(await doctor([], n.ctx, withLayout({ native: smcOk, fetch: (async () => { throw new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }); }) as typeof fetch })), 1);
   const r = rows(n.out);
   t.match(r.macOS, ['FAIL', /this is linux/]);
   t.match(r.powermetrics, ['FAIL', /doctor is not root: run `sudo silicon-agent doctor`/]);

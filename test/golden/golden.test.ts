@@ -28,7 +28,8 @@ import { basename, join } from 'node:path';
 import t from 'tap';
 import { replayFacts } from '../../src/commands/run.ts';
 import { ConfigSchema } from '../../src/config.ts';
-import { buildResource, packageVersion } from '../../src/export/resource.ts';
+import { buildResource } from '../../src/export/resource.ts';
+import { packageVersion } from '../../src/package-root.ts';
 import type { AnyModule, BaseSourceConfig } from '../../src/modules/module.ts';
 import { createPlausibilityFilter } from '../../src/plausibility.ts';
 import { MODULES } from '../../src/registry.ts';
@@ -219,7 +220,7 @@ t.test('m1-pro: lines match the raw capture', async (t) => {
   t.equal(v(`system_paging_usage_bytes{system_paging_state="used",${SCOPE}}`), 6616.75 * 1048576);
   // the sysctl capture was filtered by `rg cpu`: no hw.memsize line, so no memory limit series
   t.equal(v(`system_memory_limit_bytes{${SCOPE}}`), undefined);
-  // smc.txt: Tp02 [flt ] 8.425 is a power-gated sentinel, not a P-core at 8 °C (src/smc/interpret.ts)
+  // smc.txt: Tp02 [flt ] 8.425 is a power-gated sentinel, not a P-core at 8 °C (src/modules/smc/interpret.ts)
   t.notMatch(text, /hw_id="Tp02"/);
   t.notMatch(text, /macos_sensor_group="cpu_p"/, 'every Tp key of this M2 Max dump is a sentinel');
 });
