@@ -1,0 +1,141 @@
+/** The dashboard's "Fleet overview" row. */
+import { RATE, sel, type RowSpec } from '../model.ts';
+import { CPU_BUDGET, N, PRESSURE_CAVEAT, PSTR_CAVEAT, RSS_BUDGET, SCRAPE_UP, by, kwhPerDay } from './shared.ts';
+
+export const FLEET_ROW: RowSpec = {
+  title: 'Fleet overview',
+  purpose:
+    'The first screen for a rack: one line per node, so the hot, throttled, memory-starved or power-hungry node and the agent\'s own cost stand out without opening anything.',
+  perNode: false,
+  panels: [
+    {
+      title: 'Fleet at a glance',
+      question:
+        'Which node is hot, throttled, short of memory or drawing the most power, and is every agent up and within its budget?',
+      caveat: `${PSTR_CAVEAT} ${PRESSURE_CAVEAT}`,
+      kind: 'table',
+      unit: 'short',
+      instant: true,
+      width: 24,
+      height: 9,
+      queries: [
+        { legend: 'System power', unit: 'watt', expr: `max ${by()} (${sel('hw.host.power')})` },
+        { legend: 'CPU power', unit: 'watt', expr: `sum ${by()} (${sel('hw.power', 'hw_id="cpu"')})` },
+        { legend: 'GPU power', unit: 'watt', expr: `sum ${by()} (${sel('hw.power', 'hw_id="gpu"')})` },
+        {
+          legend: 'Hottest die',
+          unit: 'celsius',
+          thresholds: [
+            [85, 'yellow'],
+            [100, 'red'],
+          ],
+          expr: `max ${by()} (${sel('macos.temperature.max', 'macos_sensor_group="cpu_die"')})`,
+        },
+        {
+          legend: 'Thermal pressure',
+          mapping: 'thermal',
+          expr: `max ${by()} (${sel('macos.thermal.pressure')})`,
+        },
+        {
+          legend: 'Memory pressure',
+          mapping: 'memory',
+          expr: `max ${by()} (${sel('macos.memory.pressure')})`,
+        },
+        {
+          legend: 'Memory used',
+          unit: 'percentunit',
+          thresholds: [
+            [0.8, 'yellow'],
+            [0.9, 'red'],
+          ],
+          expr:
+            `sum ${by()} (${sel('system.memory.usage', 'system_memory_state="used"')}) ` +
+            `/ on (${N}) max ${by()} (${sel('system.memory.limit')})`,
+        },
+        {
+          legend: 'Swap used',
+          unit: 'bytes',
+          expr: `sum ${by()} (${sel('system.paging.usage', 'system_paging_state="used"')})`,
+        },
+        { legend: 'Agent scraped', mapping: 'up', expr: SCRAPE_UP },
+        {
+          legend: 'Sources down',
+          unit: 'short',
+          thresholds: [[1, 'red']],
+          expr: `sum ${by()} (1 - ${sel('silicon_agent.source.up')})`,
+        },
+        {
+          legend: 'Agent CPU',
+          unit: 'percentunit',
+          thresholds: [
+            [CPU_BUDGET, 'yellow'],
+            [CPU_BUDGET * 5, 'red'],
+          ],
+          expr: `sum ${by()} (rate(${sel('process.cpu.time')}[${RATE}]))`,
+        },
+        {
+          legend: 'Agent memory',
+          unit: 'bytes',
+          thresholds: [[RSS_BUDGET, 'red']],
+          expr: `sum ${by()} (${sel('process.memory.usage')})`,
+        },
+      ],
+    },
+    {
+      title: 'System power per node',
+      question: 'Which node draws the most power at the wall side of the SoC (SMC system power), and since when?',
+      caveat: PSTR_CAVEAT,
+      kind: 'timeseries',
+      unit: 'watt',
+      width: 12,
+      queries: [{ legend: `{{${N}}}`, expr: `max ${by()} (${sel('hw.host.power')})` }],
+    },
+    {
+      title: 'CPU and GPU power per node',
+      question: 'Is a node\'s power going to its CPU or its GPU?',
+      kind: 'timeseries',
+      unit: 'watt',
+      width: 12,
+      queries: [{ legend: `{{${N}}} {{hw_id}}`, expr: `sum ${by('hw_id')} (${sel('hw.power')})` }],
+    },
+    {
+      title: 'Hottest die temperature per node',
+      question: 'Which node runs hottest, and is it trending up?',
+      kind: 'timeseries',
+      unit: 'celsius',
+      width: 12,
+      queries: [
+        { legend: `{{${N}}}`, expr: `max ${by()} (${sel('macos.temperature.max', 'macos_sensor_group="cpu_die"')})` },
+      ],
+    },
+    {
+      title: 'Energy per node, last 24 h',
+      question: 'Which node used the most energy over the last day (kWh), for cost and capacity planning?',
+      caveat: PSTR_CAVEAT,
+      kind: 'bargauge',
+      unit: 'kwatth',
+      instant: true,
+      width: 12,
+      queries: [{ legend: `{{${N}}}`, expr: `sum ${by()} (${kwhPerDay(sel('hw.host.energy'))})` }],
+    },
+    {
+      title: 'Thermal pressure per node',
+      question: 'Which node is being throttled by the OS (thermal pressure above nominal), and when?',
+      kind: 'state-timeline',
+      unit: 'short',
+      mapping: 'thermal',
+      width: 12,
+      queries: [{ legend: `{{${N}}}`, expr: `max ${by()} (${sel('macos.thermal.pressure')})` }],
+    },
+    {
+      title: 'Memory pressure per node',
+      question: 'Which node is short of memory (kernel memory pressure warn or critical), and when?',
+      caveat: PRESSURE_CAVEAT,
+      kind: 'state-timeline',
+      unit: 'short',
+      mapping: 'memory',
+      width: 12,
+      queries: [{ legend: `{{${N}}}`, expr: `max ${by()} (${sel('macos.memory.pressure')})` }],
+    },
+  ],
+};
