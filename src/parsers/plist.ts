@@ -21,46 +21,8 @@
  * Errors (unterminated tags, junk, bad nesting) come back as a value (`{ ok: false, … }`); the
  * function never throws.
  */
-
-/** A plist `<date>`: the text as printed (ISO 8601, e.g. `2024-04-12T22:42:39Z`), unparsed. */
-export class PlistDate {
-  readonly iso: string;
-  constructor(iso: string) {
-    this.iso = iso;
-  }
-  toJSON(): string {
-    return this.iso;
-  }
-}
-
-export type PlistValue = string | number | boolean | PlistDate | Uint8Array | PlistValue[] | PlistDict;
-export interface PlistDict {
-  [key: string]: PlistValue;
-}
-
-/**
- * Which parts of a document to build. `true`: the whole value. An object: the value is a dict and
- * only the listed keys are built (others are skipped without being parsed). A one-element array:
- * the value is an array and each element is built with that selection.
- */
-export type PlistSelect = true | { readonly [key: string]: PlistSelect } | readonly [PlistSelect];
-
-export type PlistResult =
-  | { ok: true; value: PlistValue }
-  | {
-      ok: false;
-      message: string;
-      /** Character offset in the text where the problem was found. */
-      offset: number;
-      /** True when the text ended inside an element (a cut-off document rather than bad syntax). */
-      truncated: boolean;
-    };
-
-export interface PlistOptions {
-  select?: PlistSelect;
-  /** Nesting limit for dicts/arrays (default 256), so hostile input cannot exhaust the stack. */
-  maxDepth?: number;
-}
+import { compile, decodeData, decodeEntities, PlistDate, PlistFail } from './plist-model.ts';
+import type { PlistDict, PlistOptions, PlistResult, PlistValue, Sel, SelArray, SelDict, SelEntry } from './plist-model.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Scanner state. Module-level (the scanner is synchronous and not re-entrant) so the hot
@@ -74,17 +36,6 @@ let MAX_DEPTH = 256;
 /** Position of the next `&` at or after the last search (-1: none left; -2: not searched yet). */
 let NEXT_AMP = -2;
 
-class Fail {
-  readonly message: string;
-  readonly offset: number;
-  readonly truncated: boolean;
-  constructor(message: string, offset: number, truncated: boolean) {
-    this.message = message;
-    this.offset = offset;
-    this.truncated = truncated;
-  }
-}
-
 /** A close tag was expected at `at`: a cut-off document if the text ends inside it, else bad syntax. */
 function badClose(at: number, close: string, from: number): never {
   if (LEN - at < close.length && close.startsWith(S.slice(at))) cut(close.slice(2, -1), from);
@@ -92,56 +43,15 @@ function badClose(at: number, close: string, from: number): never {
 }
 
 function fail(message: string, at: number = P): never {
-  throw new Fail(message, at, false);
+  throw new PlistFail(message, at, false);
 }
 function cut(what: string, at: number = P): never {
-  throw new Fail(`unterminated ${what}`, at, true);
+  throw new PlistFail(`unterminated ${what}`, at, true);
 }
 
 const C_LT = 60; // <
 const C_GT = 62; // >
 const C_SLASH = 47; // /
-
-/** Compiled selection: null-prototype objects so keys such as `constructor` never hit Object.prototype. */
-type Sel = true | SelDict | SelArray;
-interface SelEntry {
-  readonly key: string;
-  readonly c0: number;
-  readonly sel: Sel;
-}
-interface SelDict {
-  readonly kind: 1;
-  readonly keys: { [key: string]: Sel | undefined };
-  /** Wanted keys by length, so most unwanted keys are rejected without slicing the text. */
-  readonly byLen: Array<SelEntry[] | undefined>;
-}
-interface SelArray {
-  readonly kind: 2;
-  readonly item: Sel;
-}
-
-const compiled = new WeakMap<object, Sel>();
-function compile(sel: PlistSelect): Sel {
-  if (sel === true) return true;
-  const hit = compiled.get(sel);
-  if (hit !== undefined) return hit;
-  let out: Sel;
-  if (Array.isArray(sel)) {
-    out = { kind: 2, item: compile((sel as readonly [PlistSelect])[0]) };
-  } else {
-    const keys = Object.create(null) as { [key: string]: Sel | undefined };
-    const byLen: Array<SelEntry[] | undefined> = [];
-    for (const [k, v] of Object.entries(sel as { readonly [key: string]: PlistSelect })) {
-      const c = compile(v);
-      keys[k] = c;
-      (byLen[k.length] ??= []).push({ key: k, c0: k.charCodeAt(0), sel: c });
-    }
-    for (let i = 0; i < byLen.length; i++) byLen[i] ??= undefined; // dense array, no holes
-    out = { kind: 1, keys, byLen };
-  }
-  compiled.set(sel, out);
-  return out;
-}
 
 /** Parse one plist document (prolog, `<plist>` root, one value, `</plist>`). Never throws. */
 export function parsePlist(text: string, options: PlistOptions = {}): PlistResult {
@@ -165,7 +75,7 @@ export function parsePlist(text: string, options: PlistOptions = {}): PlistResul
     if (P < LEN) fail('unexpected content after </plist>');
     return { ok: true, value };
   } catch (e) {
-    if (e instanceof Fail) return { ok: false, message: e.message, offset: e.offset, truncated: e.truncated };
+    if (e instanceof PlistFail) return { ok: false, message: e.message, offset: e.offset, truncated: e.truncated };
     // RangeError from a runaway input or anything unexpected: still a value, never a throw.
     return { ok: false, message: `plist scanner exception: ${(e as Error)?.message ?? String(e)}`, offset: P, truncated: false };
   } finally {
@@ -244,7 +154,7 @@ function parseValue(sel: Sel): PlistValue {
         return {};
       }
       if (S.startsWith('<date>', p)) return new PlistDate(text(p + 6, '</date>'));
-      if (S.startsWith('<data>', p)) return decodeData(text(p + 6, '</data>'));
+      if (S.startsWith('<data>', p)) return decodeData(text(p + 6, '</data>'), p);
       if (S.startsWith('<data/>', p)) {
         P = p + 7;
         return new Uint8Array(0);
@@ -589,44 +499,4 @@ function skipContainer(from: number, isDict: boolean): void {
     }
     p = h + needle.length;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Entities and data
-
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** Decode `&amp; &lt; &gt; &quot; &apos;` and `&#NNN;`/`&#xHH;`. An unknown or bad reference is an error. */
-export function decodeEntities(s: string, at = 0): string {
-  let out = '';
-  let last = 0;
-  let i = s.indexOf('&');
-  while (i >= 0) {
-    const semi = s.indexOf(';', i + 1);
-    if (semi < 0 || semi - i > 12) fail('bad entity reference', at + i);
-    const name = s.slice(i + 1, semi);
-    let rep: string | undefined;
-    if (name.charCodeAt(0) === 35) {
-      // #
-      const hex = name.charCodeAt(1) === 120 || name.charCodeAt(1) === 88;
-      const digits = name.slice(hex ? 2 : 1);
-      const ok = digits.length > 0 && (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits);
-      const cp = ok ? Number.parseInt(digits, hex ? 16 : 10) : -1;
-      if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail(`bad character reference &${name};`, at + i);
-      rep = String.fromCodePoint(cp);
-    } else {
-      rep = NAMED[name];
-      if (rep === undefined || !Object.hasOwn(NAMED, name)) fail(`unknown entity &${name};`, at + i);
-    }
-    out += s.slice(last, i) + rep;
-    last = semi + 1;
-    i = s.indexOf('&', last);
-  }
-  return out + s.slice(last);
-}
-
-function decodeData(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) fail('bad base64 in <data>');
-  return new Uint8Array(Buffer.from(clean, 'base64'));
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { install, parseInstallArgs, type InstallOptions } from '../../src/commands/install.ts';
-import { parsePlist, type PlistDict } from '../../src/parsers/plist.ts';
+import { parsePlist } from '../../src/parsers/plist.ts';
+import type { PlistDict } from '../../src/parsers/plist-model.ts';
 import { plistutilRoundTrip } from '../launchd/tools.ts';
 import { fakeNode, type FakeNode } from './harness.ts';
 

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { parsePlist, type PlistDict } from '../../src/parsers/plist.ts';
+import { parsePlist } from '../../src/parsers/plist.ts';
+import type { PlistDict } from '../../src/parsers/plist-model.ts';
 import { escapeXml, writePlist } from '../../src/launchd/plist.ts';
 import { jobDict, LABEL, PATHS, renderPlist, templatePath } from '../../src/launchd/job.ts';
 import { plistutilRoundTrip, which } from './tools.ts';

@@ -1,8 +1,9 @@
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parsePlist, PlistDate, decodeEntities } from '../../src/parsers/plist.ts';
-import type { PlistDict, PlistValue } from '../../src/parsers/plist.ts';
+import { parsePlist } from '../../src/parsers/plist.ts';
+import { PlistDate, decodeEntities } from '../../src/parsers/plist-model.ts';
+import type { PlistDict, PlistValue } from '../../src/parsers/plist-model.ts';
 import { POWERMETRICS_SELECT } from '../../src/modules/powermetrics/document.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/powermetrics/', import.meta.url));

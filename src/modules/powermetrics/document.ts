@@ -7,8 +7,9 @@
  * missing or unusable value gives a typed error next to the sample, which keeps what is known. The
  * document is scanned by src/parsers/plist.ts with a projection of the keys read (POWERMETRICS_SELECT).
  */
-import type { PlistDict, PlistSelect, PlistValue } from '../../parsers/plist.ts';
-import { parsePlist, PlistDate } from '../../parsers/plist.ts';
+import { parsePlist } from '../../parsers/plist.ts';
+import type { PlistDict, PlistSelect, PlistValue } from '../../parsers/plist-model.ts';
+import { PlistDate } from '../../parsers/plist-model.ts';
 import type { ParseError } from '../../samples.ts';
 import { parseError } from '../../samples.ts';
 import { powermetricsSampleProblem } from './check.ts';
