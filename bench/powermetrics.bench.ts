@@ -14,7 +14,7 @@
  *   plist projected            parsePlist with POWERMETRICS_SELECT (what the agent runs)
  *   document → sample, no schema check  parsePowermetricsDocument({ validate: false }): projected parse + mapping + checks
  *   document → sample (+ schema check)  the default: the above plus the PowermetricsSample check of each sample
- *                                       (hand-written, src/parsers/powermetrics-check.ts; zod before 51318bb)
+ *                                       (hand-written, src/modules/powermetrics/check.ts; zod before 51318bb)
  *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, check on)
  *
  * Run: `npm run bench -- powermetrics` (bench/index.ts runs this file with --expose-gc).

@@ -7,7 +7,7 @@
  *
  * It must accept exactly what the zod schema accepts (zod 4 semantics: numbers are finite, `.int()`
  * is a safe integer, an object is any non-null non-array object, optional means absent or
- * undefined, unknown keys are allowed). test/parsers/powermetrics-check.test.ts holds the two to the
+ * undefined, unknown keys are allowed). test/modules/powermetrics/check.test.ts holds the two to the
  * same verdict on every real capture and on generated and mutated samples. The zod schema stays the
  * contract (tests, docs); change both together.
  */

@@ -1,4 +1,4 @@
-// The hand-written PowermetricsSample check (src/parsers/powermetrics-check.ts) against the zod
+// The hand-written PowermetricsSample check (src/modules/powermetrics/check.ts) against the zod
 // schema it replaces on the hot path: the same verdict on every real capture and on samples
 // mutated from them (one or more fields set to odd values or removed), and the parser still turns
 // a failing sample into a typed error.
