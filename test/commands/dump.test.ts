@@ -96,7 +96,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.equal(m.sources.iostat!.intervalMs, 5000);
   t.match(m.sources.sysctl!.command, /^sysctl vm\.swapusage kern\.memorystatus_vm_pressure_level hw\.model/);
   const took = Date.parse(m.sources.powermetrics!.endedAt!) - Date.parse(m.sources.powermetrics!.startedAt!);
-  t.ok(took >= 1400 && took < 10_000, `stream recorded for about --seconds (${took} ms)`);
+  t.ok(took >= 1400, `stream recorded for at least --seconds (${took} ms); how much longer is a bench figure, not a test`);
 
   // The folder is a replay folder: `sample --replay` reads every source from it.
   const s = await execa(process.execPath, [join(ROOT, 'src/cli.ts'), 'sample', '--replay', out, '--json', '--speed', '20'], { reject: false, cwd: ROOT });

@@ -3,6 +3,7 @@
  * process with a JSON config file, collects its JSON log lines, and provides an OTLP/HTTP
  * receiver on a fixed port that can be taken down and brought back (outage tests).
  */
+import { WAIT_CEILING_MS } from '../helpers/wait.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -83,7 +84,7 @@ export function startAgent(config: unknown, extraArgs: string[] = []): AgentProc
     lines,
     configFile,
     exit,
-    waitLog(pred, ms = 15_000) {
+    waitLog(pred, ms = WAIT_CEILING_MS) {
       const found = lines.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
@@ -163,7 +164,7 @@ export function switchableReceiver(port: number): SwitchableReceiver {
       s.closeAllConnections();
       await closed;
     },
-    next(ms = 15_000) {
+    next(ms = WAIT_CEILING_MS) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no export in ${ms} ms`)), ms);
         waiters.push((e) => (clearTimeout(timer), resolve(e)));

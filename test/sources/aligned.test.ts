@@ -1,5 +1,6 @@
 // Aligned ticks (src/sources/aligned.ts): the next read of every periodic source falls on the
 // wall-clock grid of its interval, so sources with the same interval wake the process together.
+import { mock } from 'node:test';
 import t from 'tap';
 import fc from 'fast-check';
 import { createVmStatParser } from '../../src/modules/vm_stat/parser.ts';
@@ -25,7 +26,11 @@ t.test('the delay reaches the next boundary at least half an interval ahead', as
   t.pass('10,000 random intervals and times: on the grid, 0.5–1.5 intervals ahead');
 });
 
-t.test('two poll sources started apart read at the same instants', async (t) => {
+t.test('two poll sources started apart read at the same instants (mocked clock: no wall-clock timing)', async (t) => {
+  // node:test's MockTimers drive setTimeout and Date, so the test checks where the timers were aimed,
+  // whatever the machine's load. The clock advances 1 ms at a time, letting each read's promise settle.
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_123 });
+  t.teardown(() => mock.timers.reset());
   const INTERVAL = 200;
   const reads: number[][] = [[], []];
   const sources = [0, 1].map((i) =>
@@ -40,22 +45,22 @@ t.test('two poll sources started apart read at the same instants', async (t) => 
     }),
   );
   const sink = { result: () => {}, status: () => {} };
+  const advance = async (ms: number) => {
+    for (let k = 0; k < ms; k++) {
+      mock.timers.tick(1);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
   sources[0]!.start(sink);
-  await new Promise((r) => setTimeout(r, 70));
+  await advance(70);
   sources[1]!.start(sink);
-  await new Promise((r) => setTimeout(r, 5 * INTERVAL + 50));
+  await advance(5 * INTERVAL + 50);
   for (const s of sources) await s.stop();
-  // The first read is at start; every later one is on the 200 ms grid.
+  // The first read is at start; every later one is exactly on the 200 ms grid.
   const later = reads.map((r) => r.slice(1));
-  t.ok(later[0]!.length >= 3 && later[1]!.length >= 3, `reads after the first: ${later.map((r) => r.length).join(', ')}`);
-  // Distance to the nearest boundary: a timer may fire a millisecond before it by Date.now() (the event
-  // loop keeps its own clock), or late on a busy machine.
-  const offGrid = (at: number) => Math.min(at % INTERVAL, INTERVAL - (at % INTERVAL));
-  for (const r of later) for (const at of r) t.ok(offGrid(at) < INTERVAL / 4, `read ${offGrid(at)} ms from a ${INTERVAL} ms boundary`);
-  // Both are on the same grid: each read of the second source coincides with one of the first's
-  // (which one depends on where the start times fell, since the next boundary is ≥ half an interval away).
-  for (const at of later[1]!) {
-    const nearest = Math.min(...later[0]!.map((x) => Math.abs(x - at)));
-    t.ok(nearest < 40, `a read of the second source is ${nearest} ms from one of the first's (started 70 ms apart)`);
-  }
+  t.ok(later[0]!.length >= 4 && later[1]!.length >= 4, `reads after the first: ${later.map((r) => r.length).join(', ')}`);
+  for (const r of later) for (const at of r) t.equal(at % INTERVAL, 0, `read at ${at}: on a ${INTERVAL} ms boundary`);
+  // Both are on the same grid: every read of the second source is at an instant the first one reads too.
+  const first = new Set(later[0]);
+  t.ok(later[1]!.every((at) => first.has(at)), 'the sources started 70 ms apart read at the same instants');
 });
