@@ -7,12 +7,15 @@
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { chooseCompileCache } from './compile-cache.js';
 
 // Start-up time: keep V8's compiled code (and Node's type-stripped sources) in Node's on-disk compile
 // cache (default <tmpdir>/node-compile-cache, NODE_COMPILE_CACHE overrides, NODE_DISABLE_COMPILE_CACHE=1
 // turns it off), so every start after the first skips most of the parsing and compiling. `run`
-// flushes it once the agent is up. A cache that cannot be written is simply not used.
-module.enableCompileCache?.();
+// flushes it once the agent is up. A cache that cannot be written is simply not used. As root, only
+// in a root-owned directory nobody else can write (./compile-cache.js): never in a shared /tmp.
+const cache = chooseCompileCache({ uid: typeof process.getuid === 'function' ? process.getuid() : -1, env: process.env });
+if (cache) module.enableCompileCache?.(cache.dir);
 
 const major = Number(process.versions.node.split('.')[0]);
 const source = new URL('../src/cli.ts', import.meta.url);

@@ -56,7 +56,7 @@ t.test('the generated LaunchDaemon plist, read back by libplist, has every key t
     SILICON_AGENT_STATUS_FILE: '/usr/local/var/silicon-agent/status.json',
     // Node's compile cache in the agent's own state directory, never a shared /tmp one: a cache
     // another local user could pre-create would feed code to a job that may run as root.
-    NODE_COMPILE_CACHE: '/usr/local/var/silicon-agent/compile-cache',
+    SILICON_AGENT_COMPILE_CACHE: '/usr/local/var/silicon-agent/compile-cache',
   });
   t.equal(d.WorkingDirectory, '/usr/local/var/silicon-agent');
   t.equal(d.UserName, '_siliconagent');
