@@ -25,6 +25,7 @@ import { buildInto, REPO } from './build.ts';
 /** Copied as they are, relative to the checkout. */
 export const SHIPPED = [
   'bin/silicon-agent.js',
+  'bin/compile-cache.js',
   'native',
   'binding.gyp',
   'launchd',
