@@ -39,7 +39,7 @@ export const AGENT_GROUP: RuleGroup = {
         steps: [
           'Check that the node is up: `ping` it, or look at it in the rack management tool.',
           'On the node: `sudo launchctl print system/io.silicon-agent | head -20` shows whether the job is loaded and its last exit status; `silicon-agent status` shows the agent\'s own view.',
-          'Read the agent log (`silicon-agent doctor` prints its path) for the last lines before it stopped.',
+          'Read the agent log for the last lines before it stopped: `sudo tail -n 50 /var/log/silicon-agent/agent.log` (README, "Install on a node").',
           'Push path: check the node\'s OpenTelemetry Collector (`deploy/otel-collector.yaml`) is running and can reach the remote-write endpoint.',
           'Pull path: check the node is still in the file_sd target list (`/etc/prometheus/silicon-agent-targets.yml`).',
           'Restart the agent (`sudo launchctl kickstart -k system/io.silicon-agent`) and watch the heartbeat return.',
@@ -87,7 +87,7 @@ export const AGENT_GROUP: RuleGroup = {
           'On the node, `silicon-agent status` shows each source\'s state and last error.',
           'Look at the dashboard\'s Agent row: Source restarts and Parse errors per source for this node.',
           'powermetrics: it needs root; check the sudoers drop-in the installer wrote (`silicon-agent doctor`).',
-          'smc: check the addon loaded (`silicon-agent doctor`); `silicon-agent smc-dump` reads the keys directly.',
+          'smc: check the addon loaded (`silicon-agent doctor`); `silicon-agent smc dump` reads the keys directly.',
           'Restart the agent if the source does not recover: `sudo launchctl kickstart -k system/io.silicon-agent`.',
         ],
         references: ['docs/sources.md', 'docs/child-processes.md', 'src/health.ts'],
@@ -111,8 +111,8 @@ export const AGENT_GROUP: RuleGroup = {
         meaning:
           'This alert is seen through the pull path (the agent counts its own failed pushes and /metrics shows them). The node\'s data is not reaching the OTLP backend; the Mac itself is unaffected.',
         steps: [
-          'On the node, check the OpenTelemetry Collector the agent pushes to (`OTEL_EXPORTER_OTLP_ENDPOINT`, by default http://127.0.0.1:4318) is running.',
-          'The agent logs one line per outage with the error; `silicon-agent doctor` prints the log path.',
+          'On the node, check the OpenTelemetry Collector the agent pushes to (`exporters.otlp.endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT`, by default http://localhost:4318) is running.',
+          'The agent logs the first failure of each outage with its error: `sudo grep -i export /var/log/silicon-agent/agent.log | tail`.',
           'Check the Collector\'s own logs for rejected data (an exporter error or a memory-limiter refusal).',
           'Fix the Collector or its downstream; the failure ratio falls back once exports succeed.',
         ],

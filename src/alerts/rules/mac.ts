@@ -65,7 +65,7 @@ export const MAC_GROUP: RuleGroup = {
           'If the fans are not turning (MacStudioFanStopped), treat it as a hardware fault: drain the node.',
         ],
         references: [
-          'Apple: ProcessInfo.ThermalState (nominal, fair, serious, critical) is the app-facing view of the same levels',
+          'Apple: ProcessInfo.ThermalState (nominal, fair, serious, critical), the app-facing thermal scale; powermetrics prints the kernel\'s own level names',
           'docs/metrics.md (`macos.thermal.pressure`)',
           `UNVERIFIED: thermal pressure has not been seen above nominal in any real capture (${VERIFICATION})`,
         ],
@@ -108,7 +108,7 @@ export const MAC_GROUP: RuleGroup = {
       summary: `Swap grew {{ $value | humanize1024 }}B in 15 minutes on ${NODE} under memory pressure`,
       description: `Swap in use on ${NODE} grew by {{ $value | humanize1024 }}B over 15 minutes while memory pressure was warn or critical, for 10 minutes.`,
       runbook: {
-        threshold: `Swap in use (\`system_paging_usage_bytes{system_paging_state="used"}\`, from \`vm.swapusage\`) ≥ 256 MiB higher than 15 minutes before, while \`macos_memory_pressure\` ≥ ${MEMORY_WARN} (warn, from \`MEMORY_PRESSURE_VALUE\`). macOS grows swap in steps of about 1 GiB files, so 256 MiB of growth is real use, not noise.`,
+        threshold: `Swap in use (\`system_paging_usage_bytes{system_paging_state="used"}\`, from \`vm.swapusage\`) ≥ 256 MiB higher than 15 minutes before, while \`macos_memory_pressure\` ≥ ${MEMORY_WARN} (warn, from \`MEMORY_PRESSURE_VALUE\`). macOS adds swap in whole swap files (1 GiB each on current macOS, UNVERIFIED on a node), so \`vm.swapusage\` used growing by 256 MiB is pages really written, not file allocation.`,
         whyFor: 'Ten minutes on top of the 15-minute comparison: swap that grows once and stops is a finished burst; swap still growing under pressure 10 minutes later is a workload that does not fit.',
         meaning:
           'The Mac Studio is short of memory and paging to its SSD: jobs slow down, and sustained swapping wears the internal SSD, which cannot be replaced on a Mac Studio.',
@@ -126,7 +126,7 @@ export const MAC_GROUP: RuleGroup = {
       'CPU/GPU die temperature',
       ['cpu_die', 'cpu_p', 'cpu_e', 'gpu'],
       95,
-      'Apple Silicon throttles its cores at about 100–105 °C die temperature; 95 °C leaves a margin before throttling starts.',
+      'Apple publishes no throttling temperature; 95 °C sits below the roughly 100 °C at which Apple Silicon dies are commonly reported to throttle (UNVERIFIED), leaving a margin.',
       'The CPU or GPU dies of the Mac Studio are close to the temperature at which they throttle. The `soc` and `ambient` groups are deliberately not alerted: a real M2 Max dump reads 80.3 °C on the fabric sensor Tf06 while its CPU die reads 38 °C, so those sensors run hot by design.',
     ),
     temperatureRule(
@@ -164,13 +164,13 @@ export const MAC_GROUP: RuleGroup = {
       summary: `Fan {{ $labels.${FAN_ID} }} reads no speed on ${NODE} while the SoC draws {{ $value | printf "%.1f" }} W`,
       description: `Fan {{ $labels.${FAN_ID} }} on ${NODE} has reported limits but no speed for 2 minutes while the SoC drew at least ${FAN_LOAD_WATTS} W (now {{ $value | printf "%.1f" }} W). A Mac Studio fan never stops: it is stalled or unreadable.`,
       runbook: {
-        threshold: `A fan with SMC limits or a target (\`hw_fan_speed_limit_rpm\`, \`macos_fan_target_speed_rpm\`) but no \`hw_fan_speed_rpm\` point, while \`macos_soc_power_watts\` ≥ ${FAN_LOAD_WATTS} W. A Mac Studio fan reading 0 RPM is exported as no point (src/modules/smc/interpret.ts, \`MAC_STUDIO_MODELS\`); ${FAN_LOAD_WATTS} W is well above an idle M2/M3 Ultra's SoC power, so the fan must be turning.`,
+        threshold: `A fan with SMC limits or a target (\`hw_fan_speed_limit_rpm\`, \`macos_fan_target_speed_rpm\`) but no \`hw_fan_speed_rpm\` point, while \`macos_soc_power_watts\` ≥ ${FAN_LOAD_WATTS} W. A Mac Studio fan reading 0 RPM is exported as no point (src/modules/smc/interpret.ts, \`MAC_STUDIO_MODELS\`); ${FAN_LOAD_WATTS} W is well above an idle M2/M3 Ultra's SoC power, so the fan must be turning (UNVERIFIED on an M3 Ultra).`,
         whyFor: 'Two minutes: a stopped fan under load heats the Mac quickly, so the wait is short; it still rides over one missed SMC read.',
         meaning:
           'The Mac Studio\'s fans always turn while it is on. No speed under load means the fan has stalled, is disconnected, or the SMC cannot read it; in the first two cases the Mac will throttle and then shut down.',
         steps: [
           'Dashboard, this node: Fans row (speed against target) and Temperatures row.',
-          'On the node: `silicon-agent smc-dump | grep -E "^ *F[0-9]"` shows the raw fan keys (Ac = actual, Tg = target).',
+          'On the node: `silicon-agent smc dump | grep -E "^ *F[0-9]"` shows the raw fan keys (Ac = actual, Tg = target).',
           'If the temperatures rise and thermal pressure follows, drain the node now.',
           'Listen to or feel the exhaust at the back: no airflow means a hardware fault; book a repair.',
           'If the Mac is cool and the fan clearly turns, the SMC read is at fault: report it with the smc-dump output.',
