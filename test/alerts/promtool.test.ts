@@ -6,7 +6,7 @@
  * threshold comparison made one step stricter (`>=` → `>`, `== N` → `< N`) and each `for:` made one
  * evaluation interval (1m) shorter must make them fail.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -14,30 +14,19 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { ROOT } from '../../src/alerts/build.ts';
 import { GROUPS } from '../../src/alerts/groups.ts';
-import type { AlertRule, RuleGroup } from '../../src/alerts/model.ts';
 import { RULES_FILE, rulesYaml } from '../../src/alerts/render.ts';
+import { PENDING, STILL_PENDING } from '../../src/alerts/rules/pending.ts';
 import { requireTool } from '../helpers/prometheus.ts';
+import { mutants, promtool, unitTests } from './harness.ts';
 
-const promtool = requireTool('promtool');
 const amtool = requireTool('amtool', 'prometheus-alertmanager');
 const TESTS = join(ROOT, 'test/alerts/prometheus-alerts.test.yml');
-const RULE_REF = '  - ../../deploy/prometheus-alerts.yml';
+/** The unit tests of the pending rules that are generated (test/alerts/pending/<alert>.test.yml). */
+const PENDING_TESTS = PENDING.filter((p) => !STILL_PENDING.includes(p)).map((p) => join(ROOT, 'test/alerts/pending', `${p.alert}.test.yml`));
+const ALL_TESTS = [TESTS, ...PENDING_TESTS];
 
 const dir = mkdtempSync(join(tmpdir(), 'silicon-agent-alert-rules-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-/** `promtool test rules` on the unit tests against a rules text (the committed file when omitted). */
-async function unitTests(rulesText?: string) {
-  let tests = TESTS;
-  if (rulesText !== undefined) {
-    writeFileSync(join(dir, 'rules.yml'), rulesText);
-    const text = readFileSync(TESTS, 'utf8');
-    if (!text.includes(RULE_REF)) throw new Error(`${TESTS} no longer loads ${RULE_REF.trim()}`);
-    tests = join(dir, 'tests.yml');
-    writeFileSync(tests, text.replace(RULE_REF, '  - rules.yml'));
-  }
-  return execa(promtool, ['test', 'rules', tests], { reject: false });
-}
 
 t.test('promtool check rules: the generated file', async (t) => {
   const r = await execa(promtool, ['check', 'rules', join(ROOT, RULES_FILE)], { reject: false });
@@ -63,42 +52,27 @@ t.test('amtool check-config: deploy/alertmanager.yml', async (t) => {
 });
 
 t.test('promtool test rules: every alert fires in a unit test', async (t) => {
-  const doc = parse(readFileSync(TESTS, 'utf8')) as { tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] };
-  const cases = doc.tests.flatMap((x) => x.alert_rule_test ?? []);
+  const cases = ALL_TESTS.flatMap((f) => {
+    const doc = parse(readFileSync(f, 'utf8')) as { tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] };
+    return doc.tests.flatMap((x) => x.alert_rule_test ?? []);
+  });
   for (const r of GROUPS.flatMap((g) => g.rules)) {
     t.ok(cases.some((c) => c.alertname === r.alert && c.exp_alerts.length > 0), `${r.alert}: a case where it fires`);
     t.ok(cases.some((c) => c.alertname === r.alert && c.exp_alerts.length === 0), `${r.alert}: a case where it does not (yet)`);
   }
-  const r = await unitTests();
+  const r = await execa(promtool, ['test', 'rules', ...ALL_TESTS], { reject: false });
   t.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
   t.match(r.stdout, 'SUCCESS');
-  const same = await unitTests(readFileSync(join(ROOT, RULES_FILE), 'utf8'));
-  t.equal(same.exitCode, 0, 'the mutation harness passes the unmutated rules');
+  const same = await unitTests(dir, ALL_TESTS, readFileSync(join(ROOT, RULES_FILE), 'utf8'));
+  t.equal(same.exitCode, 0, `the mutation harness passes the unmutated rules: ${same.stdout}`);
 });
 
-const COMPARISON = /(>=|==) (-?[0-9][0-9.e+]*)/g;
-const stricter = (op: string, n: string): string => (op === '>=' ? `> ${n}` : `< ${n}`);
-
-/** The groups with one rule replaced. */
-const withRule = (alert: string, change: (r: AlertRule) => AlertRule): RuleGroup[] =>
-  GROUPS.map((g) => ({ ...g, rules: g.rules.map((r) => (r.alert === alert ? change(r) : r)) }));
-
 t.test('the unit tests bite: a stricter comparison or a shorter for: fails them', async (t) => {
-  let mutants = 0;
-  for (const rule of GROUPS.flatMap((g) => g.rules)) {
-    const found = [...rule.expr.matchAll(COMPARISON)];
-    t.ok(found.length > 0, `${rule.alert}: has a threshold comparison`);
-    for (const m of found) {
-      const expr = rule.expr.slice(0, m.index) + stricter(m[1]!, m[2]!) + rule.expr.slice(m.index + m[0].length);
-      const r = await unitTests(rulesYaml(withRule(rule.alert, (x) => ({ ...x, expr }))));
-      t.not(r.exitCode, 0, `${rule.alert}: \`${m[0]}\` → \`${stricter(m[1]!, m[2]!)}\` fails the unit tests`);
-      t.match(r.stdout + r.stderr, rule.alert, `${rule.alert}: named in the failure`);
-      mutants++;
-    }
-    const r = await unitTests(rulesYaml(withRule(rule.alert, (x) => ({ ...x, forSeconds: x.forSeconds - 60 }))));
-    t.not(r.exitCode, 0, `${rule.alert}: for ${rule.forSeconds}s → ${rule.forSeconds - 60}s fails the unit tests`);
-    t.match(r.stdout + r.stderr, rule.alert, `${rule.alert}: named in the failure`);
-    mutants++;
+  const all = mutants(GROUPS, rulesYaml);
+  for (const m of all) {
+    const r = await unitTests(dir, ALL_TESTS, m.rules);
+    t.not(r.exitCode, 0, `${m.alert}: ${m.what} fails the unit tests`);
+    t.match(r.stdout + r.stderr, m.alert, `${m.alert}: named in the failure`);
   }
-  t.comment(`${mutants} mutants, all caught`);
+  t.comment(`${all.length} mutants, all caught`);
 });
