@@ -62,6 +62,8 @@ t.test('the rules the issue asks for, each complete', async (t) => {
     t.match(r.annotations.description, /\{\{ \$value/, `${r.alert}: description gives the value`);
     t.equal(r.annotations.runbook_url, `../docs/runbook.md#${anchorOf(r.alert)}`, `${r.alert}: runbook link`);
     t.ok(runbook.includes(`\n## ${r.alert}\n`), `${r.alert}: runbook section`);
+    for (const m of `${r.annotations.summary} ${r.annotations.description}`.matchAll(/\bfor (\d+) minutes\b/g))
+      t.equal(`${m[1]}m`, r.for, `${r.alert}: the text's "for ${m[1]} minutes" is its for:`);
   }
 });
 
