@@ -95,7 +95,7 @@ t.test('Prometheus loaded the generated rules and fires both alerts for the synt
   );
   t.same(firing(alerts, CONTROL), [], 'neither fires for the real M2 Ultra control node');
   // The control node is scraped and evaluated: its real capture says Nominal (0); the synthetic one Heavy (2).
-  const pressure = await prom.query('macos_thermal_pressure');
+  const pressure = await prom.query('silicon_agent_thermal_pressure');
   t.same(Object.fromEntries(pressure.map((s) => [s.metric.instance, s.value[1]])), { [SYNTHETIC]: '2', [CONTROL]: '0' });
   const thermal = alerts.find((a) => a.labels.alertname === 'MacThermalPressureHeavy' && a.labels.instance === SYNTHETIC)!;
   t.match(thermal.labels, { severity: 'critical', job: 'silicon-agent' });

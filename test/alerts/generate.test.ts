@@ -80,11 +80,11 @@ t.test('every metric name in the rules is the catalog\'s Prometheus name (or `up
 });
 
 t.test('a renamed metric, label or value makes generation throw', async (t) => {
-  t.throws(() => sel('macos.thermal.pressur'), /not in the metric catalog/);
-  t.throws(() => labelOf('macos.temperature.max', 'hw.id'), /carries no attribute "hw\.id"/);
-  t.throws(() => match('macos.temperature.max', 'macos.sensor.group', 'cpu'), /"cpu" is not a value of "macos\.sensor\.group"/);
+  t.throws(() => sel('silicon_agent.thermal.pressur'), /not in the metric catalog/);
+  t.throws(() => labelOf('silicon_agent.temperature.max', 'hw.id'), /carries no attribute "hw\.id"/);
+  t.throws(() => match('silicon_agent.temperature.max', 'hw.sensor_location', 'cpu'), /"cpu" is not a value of "hw\.sensor_location"/);
   t.throws(() => match('hw.fan.speed', 'hw.id', 'fan0'), /no closed value set/);
-  t.equal(match('macos.temperature.max', 'macos.sensor.group', 'cpu_die', 'gpu'), 'macos_sensor_group=~"cpu_die|gpu"');
+  t.equal(match('silicon_agent.temperature.max', 'hw.sensor_location', 'cpu_die', 'gpu'), 'hw_sensor_location=~"cpu_die|gpu"');
 });
 
 t.test('pending rules: named in the rules file header and the runbook until their metric exists', async (t) => {

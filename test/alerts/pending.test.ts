@@ -17,7 +17,7 @@ import { mutants, promtool, unitTests } from './harness.ts';
 /** Attributes of each pending metric as its source declares them (filesystems, gpu modules). */
 const STAND_IN: Record<string, readonly string[]> = {
   'system.filesystem.utilization': ['system.device', 'system.filesystem.mountpoint', 'system.filesystem.type', 'system.filesystem.mode'],
-  'hw.gpu.memory.utilization': ['hw.id', 'macos.gpu.memory.limit.source'],
+  'hw.gpu.memory.utilization': ['hw.id', 'silicon_agent.gpu.memory.limit.source'],
 };
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const added: string[] = [];

@@ -4,9 +4,9 @@ import { THERMAL_LEVEL_VALUE } from '../../modules/powermetrics/metrics.ts';
 import { ON_NODE, labelOf, match, sel, type AlertRule, type RuleGroup } from '../model.ts';
 import { MEMORY_CRITICAL, MEMORY_WARN, NODE, THERMAL_HEAVY, VERIFICATION, levelList } from './shared.ts';
 
-const TEMP_MAX = 'macos.temperature.max';
-const GROUP = labelOf(TEMP_MAX, 'macos.sensor.group');
-const DIE = labelOf(TEMP_MAX, 'macos.die');
+const TEMP_MAX = 'silicon_agent.temperature.max';
+const GROUP = labelOf(TEMP_MAX, 'hw.sensor_location');
+const DIE = labelOf(TEMP_MAX, 'hw.parent');
 const FAN_ID = labelOf('hw.fan.speed', 'hw.id');
 /** Swap growth that counts as "growing": 256 MiB in 15 minutes. */
 export const SWAP_GROWTH_BYTES = 256 * 1024 * 1024;
@@ -17,14 +17,14 @@ export const FAN_LOAD_WATTS = 20;
 function temperatureRule(alert: string, what: string, groups: readonly string[], limit: number, source: string, meaning: string): AlertRule {
   return {
     alert,
-    expr: `${sel(TEMP_MAX, match(TEMP_MAX, 'macos.sensor.group', ...groups))} >= ${limit}`,
+    expr: `${sel(TEMP_MAX, match(TEMP_MAX, 'hw.sensor_location', ...groups))} >= ${limit}`,
     forSeconds: 300,
     severity: 'warning',
     summary: `${what} at {{ $value | printf "%.1f" }} °C on ${NODE}`,
     description:
-      `The hottest {{ $labels.${GROUP} }} sensor (die {{ $labels.${DIE} }}) on ${NODE} has read at least ${limit} °C for 5 minutes; now {{ $value | printf "%.1f" }} °C.`,
+      `The hottest {{ $labels.${GROUP} }} sensor ({{ $labels.${DIE} }}) on ${NODE} has read at least ${limit} °C for 5 minutes; now {{ $value | printf "%.1f" }} °C.`,
     runbook: {
-      threshold: `The hottest sensor of group ${groups.map((g) => `\`${g}\``).join(', ')} (\`macos_temperature_max_celsius\`) at ≥ ${limit} °C. ${source}`,
+      threshold: `The hottest sensor of group ${groups.map((g) => `\`${g}\``).join(', ')} (\`silicon_agent_temperature_max_celsius\`) at ≥ ${limit} °C. ${source}`,
       whyFor: 'Five minutes: a compile or a render heats the silicon for seconds to minutes and the fans catch up; a reading that stays near the limit means the cooling is not keeping up.',
       meaning,
       steps: [
@@ -48,13 +48,13 @@ export const MAC_GROUP: RuleGroup = {
   rules: [
     {
       alert: 'MacThermalPressureHeavy',
-      expr: `${sel('macos.thermal.pressure')} >= ${THERMAL_HEAVY}`,
+      expr: `${sel('silicon_agent.thermal.pressure')} >= ${THERMAL_HEAVY}`,
       forSeconds: 300,
       severity: 'critical',
       summary: `Thermal pressure is heavy or worse on ${NODE} (level {{ $value }})`,
       description: `macOS has reported thermal pressure level {{ $value }} (${levelList(THERMAL_LEVEL_VALUE)}) on ${NODE} for 5 minutes: it is throttling the CPU and GPU.`,
       runbook: {
-        threshold: `\`macos_thermal_pressure\` ≥ ${THERMAL_HEAVY} (heavy), from the catalog's level table (\`THERMAL_LEVEL_VALUE\`: ${levelList(THERMAL_LEVEL_VALUE)}), read from powermetrics' \`thermal_pressure\`.`,
+        threshold: `\`silicon_agent_thermal_pressure\` ≥ ${THERMAL_HEAVY} (heavy), from the catalog's level table (\`THERMAL_LEVEL_VALUE\`: ${levelList(THERMAL_LEVEL_VALUE)}), read from powermetrics' \`thermal_pressure\`.`,
         whyFor: 'Five minutes: a short heavy spike under a burst load is macOS doing its job; heavy for five minutes means jobs on this node run measurably slower.',
         meaning:
           'macOS is cutting CPU and GPU frequency to keep the Mac Studio within its thermal limits. Work scheduled on this node takes longer; at `trapping` and `sleeping` the Mac is close to shutting itself down.',
@@ -66,20 +66,20 @@ export const MAC_GROUP: RuleGroup = {
         ],
         references: [
           'Apple: ProcessInfo.ThermalState (nominal, fair, serious, critical), the app-facing thermal scale; powermetrics prints the kernel\'s own level names',
-          'docs/metrics.md (`macos.thermal.pressure`)',
+          'docs/metrics.md (`silicon_agent.thermal.pressure`)',
           `UNVERIFIED: thermal pressure has not been seen above nominal in any real capture (${VERIFICATION})`,
         ],
       },
     },
     {
       alert: 'MacMemoryPressureCritical',
-      expr: `${sel('macos.memory.pressure')} >= ${MEMORY_CRITICAL}`,
+      expr: `${sel('silicon_agent.memory.pressure')} >= ${MEMORY_CRITICAL}`,
       forSeconds: 120,
       severity: 'critical',
       summary: `Memory pressure is critical on ${NODE} (level {{ $value }})`,
       description: `The kernel has reported memory pressure level {{ $value }} (${levelList(MEMORY_PRESSURE_VALUE)}) on ${NODE} for 2 minutes: it is compressing, swapping and may kill processes.`,
       runbook: {
-        threshold: `\`macos_memory_pressure\` ≥ ${MEMORY_CRITICAL} (critical), from the catalog's level table (\`MEMORY_PRESSURE_VALUE\`: ${levelList(MEMORY_PRESSURE_VALUE)}), read from \`kern.memorystatus_vm_pressure_level\`.`,
+        threshold: `\`silicon_agent_memory_pressure\` ≥ ${MEMORY_CRITICAL} (critical), from the catalog's level table (\`MEMORY_PRESSURE_VALUE\`: ${levelList(MEMORY_PRESSURE_VALUE)}), read from \`kern.memorystatus_vm_pressure_level\`.`,
         whyFor: 'Two minutes: critical pressure is rare and serious (macOS starts terminating processes), so the wait is short; it still skips a single sample during a burst of allocations.',
         meaning:
           'The Mac Studio has run out of memory headroom: the compressor is full and swap is growing; jobs slow down sharply and macOS may kill processes (jetsam). On Apple Silicon the GPU shares this memory, so a large model or render can cause it.',
@@ -101,14 +101,14 @@ export const MAC_GROUP: RuleGroup = {
         `${sel('system.paging.usage', match('system.paging.usage', 'system.paging.state', 'used'))}`,
         `- ${sel('system.paging.usage', match('system.paging.usage', 'system.paging.state', 'used'))} offset 15m`,
         `>= ${SWAP_GROWTH_BYTES}`,
-        `and ${ON_NODE} ${sel('macos.memory.pressure')} >= ${MEMORY_WARN}`,
+        `and ${ON_NODE} ${sel('silicon_agent.memory.pressure')} >= ${MEMORY_WARN}`,
       ].join('\n'),
       forSeconds: 600,
       severity: 'warning',
       summary: `Swap grew {{ $value | humanize1024 }}B in 15 minutes on ${NODE} under memory pressure`,
       description: `Swap in use on ${NODE} grew by {{ $value | humanize1024 }}B over 15 minutes while memory pressure was warn or critical, for 10 minutes.`,
       runbook: {
-        threshold: `Swap in use (\`system_paging_usage_bytes{system_paging_state="used"}\`, from \`vm.swapusage\`) ≥ 256 MiB higher than 15 minutes before, while \`macos_memory_pressure\` ≥ ${MEMORY_WARN} (warn, from \`MEMORY_PRESSURE_VALUE\`). macOS adds swap in whole swap files (1 GiB each on current macOS, UNVERIFIED on a node), so \`vm.swapusage\` used growing by 256 MiB is pages really written, not file allocation.`,
+        threshold: `Swap in use (\`system_paging_usage_bytes{system_paging_state="used"}\`, from \`vm.swapusage\`) ≥ 256 MiB higher than 15 minutes before, while \`silicon_agent_memory_pressure\` ≥ ${MEMORY_WARN} (warn, from \`MEMORY_PRESSURE_VALUE\`). macOS adds swap in whole swap files (1 GiB each on current macOS, UNVERIFIED on a node), so \`vm.swapusage\` used growing by 256 MiB is pages really written, not file allocation.`,
         whyFor: 'Ten minutes on top of the 15-minute comparison: swap that grows once and stops is a finished burst; swap still growing under pressure 10 minutes later is a workload that does not fit.',
         meaning:
           'The Mac Studio is short of memory and paging to its SSD: jobs slow down, and sustained swapping wears the internal SSD, which cannot be replaced on a Mac Studio.',
@@ -153,18 +153,18 @@ export const MAC_GROUP: RuleGroup = {
         `(`,
         `  max by (job, instance, ${FAN_ID}) (`,
         `    ${sel('hw.fan.speed.limit', match('hw.fan.speed.limit', 'hw.type', 'fan'))}`,
-        `    or ${sel('macos.fan.target_speed', match('macos.fan.target_speed', 'hw.type', 'fan'))}`,
+        `    or ${sel('silicon_agent.fan.target_speed', match('silicon_agent.fan.target_speed', 'hw.type', 'fan'))}`,
         `  )`,
         `  unless on (job, instance, ${FAN_ID}) ${sel('hw.fan.speed', match('hw.fan.speed', 'hw.type', 'fan'))}`,
         `) * 0`,
-        `+ ${ON_NODE} group_left () (${sel('macos.soc.power')} >= ${FAN_LOAD_WATTS})`,
+        `+ ${ON_NODE} group_left () (${sel('silicon_agent.soc.power')} >= ${FAN_LOAD_WATTS})`,
       ].join('\n'),
       forSeconds: 120,
       severity: 'critical',
       summary: `Fan {{ $labels.${FAN_ID} }} reads no speed on ${NODE} while the SoC draws {{ $value | printf "%.1f" }} W`,
       description: `Fan {{ $labels.${FAN_ID} }} on ${NODE} has reported limits but no speed for 2 minutes while the SoC drew at least ${FAN_LOAD_WATTS} W (now {{ $value | printf "%.1f" }} W). A Mac Studio fan never stops: it is stalled or unreadable.`,
       runbook: {
-        threshold: `A fan with SMC limits or a target (\`hw_fan_speed_limit_rpm\`, \`macos_fan_target_speed_rpm\`) but no \`hw_fan_speed_rpm\` point, while \`macos_soc_power_watts\` ≥ ${FAN_LOAD_WATTS} W. A Mac Studio fan reading 0 RPM is exported as no point (src/modules/smc/interpret.ts, \`MAC_STUDIO_MODELS\`); ${FAN_LOAD_WATTS} W is well above an idle M2/M3 Ultra's SoC power, so the fan must be turning (UNVERIFIED on an M3 Ultra).`,
+        threshold: `A fan with SMC limits or a target (\`hw_fan_speed_limit_rpm\`, \`silicon_agent_fan_target_speed_rpm\`) but no \`hw_fan_speed_rpm\` point, while \`silicon_agent_soc_power_watts\` ≥ ${FAN_LOAD_WATTS} W. A Mac Studio fan reading 0 RPM is exported as no point (src/modules/smc/interpret.ts, \`MAC_STUDIO_MODELS\`); ${FAN_LOAD_WATTS} W is well above an idle M2/M3 Ultra's SoC power, so the fan must be turning (UNVERIFIED on an M3 Ultra).`,
         whyFor: 'Two minutes: a stopped fan under load heats the Mac quickly, so the wait is short; it still rides over one missed SMC read.',
         meaning:
           'The Mac Studio\'s fans always turn while it is on. No speed under load means the fan has stalled, is disconnected, or the SMC cannot read it; in the first two cases the Mac will throttle and then shut down.',
