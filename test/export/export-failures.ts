@@ -33,7 +33,7 @@ export const EXPECTED_TYPE: Record<FailureMode, ExportErrorType> = { down: 'unav
 
 export const SECRETS = { header: 'hdr-s3cret-6b1f0e', password: 'pw-s3cret-90ac4d' };
 
-interface Collector {
+export interface Collector {
   port: number;
   url: string;
   /** Change state now: `down` stops listening and drops every connection; any other state listens. */
@@ -41,7 +41,7 @@ interface Collector {
   close(): Promise<void>;
 }
 
-async function startCollector(port: number, initial: CollectorMode): Promise<Collector> {
+export async function startCollector(port: number, initial: CollectorMode): Promise<Collector> {
   let mode: CollectorMode = initial;
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
