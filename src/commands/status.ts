@@ -52,7 +52,7 @@ export function formatStatus(r: StatusReport, now: Date): string[] {
   lines.push(`last export  ${ago(a.export.lastSuccessAt, now)}`);
   if (a.export.lastFailureAt && (!a.export.lastSuccessAt || a.export.lastFailureAt > a.export.lastSuccessAt))
     lines.push(
-      `last failure ${ago(a.export.lastFailureAt, now)}${a.export.lastErrorType ? ` (${a.export.lastErrorType})` : ''}${a.export.lastError ? `: ${a.export.lastError}` : ''}`,
+      `last failure ${ago(a.export.lastFailureAt, now)}${a.export.lastError ? `: ${a.export.lastError}` : ''}${a.export.lastErrorType ? ` (${a.export.lastErrorType})` : ''}`,
     );
   lines.push(`last scrape  ${ago(a.prometheus.lastScrapeAt, now)}`);
   lines.push('sources');
