@@ -12,6 +12,7 @@
  * shared with the catalog's attribute table, never free text.
  */
 import type { DropReason, ParseErrorKind } from './samples.ts';
+import { scrub } from './secrets.ts';
 import type { SourceStatus } from './sources/source.ts';
 
 /** Outcome of one OTLP export (`silicon_agent.outcome`). */
@@ -204,8 +205,8 @@ export class Health implements HealthView {
   }
 
   /**
-   * One OTLP export finished. On a failure, `error` (already free of secrets) and its class; a class
-   * outside the closed set counts as `_OTHER`.
+   * One OTLP export finished. On a failure, `error` (scrubbed of registered secrets again here,
+   * src/secrets.ts) and its class; a class outside the closed set counts as `_OTHER`.
    */
   exported(outcome: ExportOutcome, error?: string, errorType: ExportErrorType = '_OTHER'): void {
     this.exportCounts[outcome]++;
@@ -215,7 +216,7 @@ export class Health implements HealthView {
       this.errorCounts[type]++;
       this.exportErrorType = type;
       this.failureAt = this.now();
-      if (error !== undefined) this.exportError = error.slice(0, 300);
+      if (error !== undefined) this.exportError = scrub(error).slice(0, 300);
     }
     this.changed();
   }

@@ -16,6 +16,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { ExportErrorType } from '../health.ts';
+import { scrub } from '../secrets.ts';
 
 export interface ExportFailure {
   type: ExportErrorType;
@@ -56,12 +57,12 @@ export interface SecretsOf {
 const MIN_SECRET = 4;
 
 /**
- * Free text with URL credentials stripped (`scheme://user:pw@` → `scheme://`) and every known
- * secret (header values, the URL's user and password, plain and percent-encoded) replaced by
- * [redacted]. A local helper: the agent-wide secret registry belongs to src/secrets.ts once it lands.
+ * Free text with URL credentials stripped (`scheme://user:pw@` → `scheme://`), every secret the
+ * configuration registered replaced (src/secrets.ts `scrub`), and so is every secret of this exporter's
+ * own (header values, the URL's user and password, plain and percent-encoded), registered or not.
  */
 export function redactText(text: string, secrets: SecretsOf = {}): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
+  let out = scrub(text).replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
   const values: string[] = Object.values(secrets.headers ?? {});
   if (secrets.url !== undefined) {
     try {

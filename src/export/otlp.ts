@@ -7,7 +7,7 @@
  * Every export the reader makes is answered once, counted once in the health recorder (src/health.ts)
  * with the class of its failure, and answered before the next push tick at any interval: the timers
  * nest inside one budget (src/export/otlp-budget.ts). A failure is logged once per outage and its end
- * once, never with header values or URL credentials; nothing here crashes the agent.
+ * once, never with header values or URL credentials (src/secrets.ts); nothing here crashes the agent.
  */
 import {
   PeriodicExportingMetricReader,
@@ -15,6 +15,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ExportErrorType, Health } from '../health.ts';
+import { redactUrl, scrub } from '../secrets.ts';
 import type { Logger } from '../log.ts';
 import { otlpBudget } from './otlp-budget.ts';
 import { classifyExportError, type ExportFailure, type SecretsOf } from './otlp-errors.ts';
@@ -24,16 +25,9 @@ import { createExportHttp, type ExportHttp } from './otlp-http.ts';
 const SUCCESS = 0;
 const FAILED = 1;
 
-/** A URL without user:password, safe to log. */
+/** A URL safe to log: user:password and query redacted (src/secrets.ts). */
 export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '[unparseable url]';
-  }
+  return redactUrl(url);
 }
 
 type ExportCallback = Parameters<PushMetricExporter['export']>[1];
@@ -142,9 +136,10 @@ export class CountingExporter implements PushMetricExporter {
     }
     this.failedExports++;
     const type: ExportErrorType = failure.type;
-    this.health.exported('failure', failure.message, type);
+    const message = scrub(failure.message);
+    this.health.exported('failure', message, type);
     if (this.failedExports === 1)
-      this.o.log?.warn('OTLP export failed; will retry at the next interval', { url: this.url, error: failure.message, errorType: type });
+      this.o.log?.warn('OTLP export failed; will retry at the next interval', { url: this.url, error: message, errorType: type });
   }
 
   forceFlush(): Promise<void> {
