@@ -14,6 +14,7 @@
  * sequence of outcomes is exact on any machine, at any speed: no wall-clock deadline is asserted.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import http, { type ClientRequest } from 'node:http';
 import net from 'node:net';
 import type { Test } from 'tap';
@@ -149,6 +150,11 @@ export async function exportFailures(tt: Test, s: Scenario): Promise<void> {
     });
   };
   subscribe('http.client.request.created', onRequest);
+  // What the SDK's periodic reader says about itself: it must never give up on an export (its own
+  // timeout) nor skip a tick because the previous export still runs.
+  const sdkSays: string[] = [];
+  const keep = (...args: unknown[]) => void sdkSays.push(args.map(String).join(' '));
+  diag.setLogger({ error: keep, warn: keep, info: keep, debug: keep, verbose: () => undefined }, { logLevel: DiagLogLevel.DEBUG, suppressOverrideMessage: true });
 
   await agent.start();
   const exporter = agent.otlp!.exporter;
@@ -202,6 +208,7 @@ export async function exportFailures(tt: Test, s: Scenario): Promise<void> {
     // Every export made is answered before we look (stop() makes a last one).
     await agent.stop();
   } finally {
+    diag.disable();
     unsubscribe('http.client.request.created', onRequest);
     await collector.close();
   }
@@ -240,6 +247,13 @@ export async function exportFailures(tt: Test, s: Scenario): Promise<void> {
   tt.equal(maxOpen, 1, 'never two requests to the collector at once');
   tt.same(openAtStart, Array(started).fill(0), 'no request of an earlier export is open when an export starts');
   tt.ok(events.filter((e) => e === 'request').length >= started, 'each export reached the network (or was refused there)');
+
+  const readerSays = sdkSays.filter((l) => l.startsWith('PeriodicExportingMetricReader'));
+  tt.same(
+    readerSays.filter((l) => /timed out|skipping/.test(l)),
+    [],
+    'the reader never timed out an export and never skipped a tick: every answer came before its own timeout',
+  );
 
   // /metrics says the same, per class; no secret anywhere.
   const onPage = Object.fromEntries(
