@@ -68,7 +68,7 @@ export const ConfigSchema = z.strictObject({
       prometheus: z
         .strictObject({
           enabled: z.boolean().default(true),
-          host: z.string().min(1).default('127.0.0.1'),
+          host: z.string().regex(/^[A-Za-z0-9.:%_-]+$/, 'must be a host name or an IP address (no brackets, spaces or ports)').default('127.0.0.1'),
           port: z.number().int().min(0).max(65535).default(9464),
           path: z.string().regex(/^\/[^\s?#]*$/, 'must be an absolute path such as /metrics').default('/metrics'),
         })
