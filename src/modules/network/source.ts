@@ -79,7 +79,10 @@ export function createNetworkSource(opts: NetworkSourceOptions): PollSource {
   return createPollSource({
     ...common,
     intervalMs,
-    read: commandReader(binary('netstat', opts.command, opts.env), NETSTAT_ARGS, { timeoutMs: pollTimeoutMs(intervalMs) }),
+    read: commandReader(binary('netstat', opts.command, opts.env), NETSTAT_ARGS, {
+      timeoutMs: pollTimeoutMs(intervalMs),
+      ...(opts.env ? { env: opts.env as Record<string, string> } : {}),
+    }),
   });
 }
 
