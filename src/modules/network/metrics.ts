@@ -38,7 +38,8 @@ export const NETWORK_METRICS: readonly AccumulatedMetric<NetworkSample>[] = [
     unit: 'By',
     instrument: 'counter',
     attributes: ATTRS,
-    description: 'Bytes received and transmitted per interface (since boot at first sight, then each increase).',
+    description:
+      'Bytes received and transmitted per interface (since boot at first sight, then each increase). bridge0 (Thunderbolt Bridge) counts its member ports\' traffic again: never add it to its enN members.',
     accumulate: pair('rxBytes', 'txBytes'),
   },
   {
