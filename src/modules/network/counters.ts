@@ -7,7 +7,8 @@
  *   detached and attached again) adds the new counts as they stand.
  * - The send-queue drop count is 32-bit: lower without a reset is a wrap (adds up to 2^32 - 1).
  * - At most `maxInterfaces` distinct names over the tracker's life: the SDK keeps exporting every
- *   series it has seen, so the cap must hold for the agent's whole life, not per sample. Later names
+ *   series it has seen, so the cap must hold for the agent's whole life, not per sample. Names are
+ *   admitted in the sample's order (physical first) and, once admitted, always counted; later names
  *   past the cap are never counted (`capped` says how many were refused).
  */
 import type { NetworkInterface, NetworkSample } from './sample.ts';

@@ -41,9 +41,9 @@ export type NetworkInterface = z.infer<typeof NetworkInterface>;
 export const NetworkSample = z.object({
   type: z.literal('network'),
   reader: z.enum(NETWORK_READERS),
-  /** The selected interfaces, physical first, at most `maxInterfaces`. */
+  /** The selected interfaces, physical first, at most 16 (the counters export `maxInterfaces` names). */
   interfaces: z.array(NetworkInterface).max(MAX_INTERFACES),
-  /** The selection's cap, which also bounds the names exported over the agent's life. */
+  /** The selection's cap: the most names the counters export over the agent's life. */
   maxInterfaces: z.number().int().min(1).max(MAX_INTERFACES),
   /** Interfaces read in all (before the selection). */
   seen: count(),

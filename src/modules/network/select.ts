@@ -2,7 +2,10 @@
  * Which interfaces are exported (pure). An interface is kept when its name matches an `include`
  * pattern and no `exclude` pattern (exclude wins); with `activeOnly`, only when it is up and has moved
  * a packet. The rest are ranked physical first (`en*`, then `bridge*`, then the others such as
- * `vmenet*`), then by name with numbers in numeric order, and cut at `maxInterfaces`.
+ * `vmenet*`), then by name with numbers in numeric order; a sample holds at most 16 of them.
+ * `maxInterfaces` is applied by the counters (./counters.ts) over the agent's life: the first names
+ * seen in this order are kept and keep being counted, so an interface already exported never drops
+ * out because a higher-ranked one became active later.
  *
  * Patterns are names with `*` standing for any run of characters (`en*`, `bridge0`).
  *
@@ -75,11 +78,10 @@ export function isSelected(i: NetworkInterface, sel: NetworkSelection): boolean 
   return true;
 }
 
-/** The interfaces to export, physical first, at most `maxInterfaces` (itself at most 16). */
+/** The selected interfaces, physical first, at most 16 (the counters keep `maxInterfaces` of them). */
 export function selectInterfaces(all: readonly NetworkInterface[], sel: NetworkSelection): NetworkInterface[] {
-  const cap = Math.max(1, Math.min(MAX_INTERFACES, Math.floor(sel.maxInterfaces)));
   return all
     .filter((i) => isSelected(i, sel))
     .sort((a, b) => rank(a.name) - rank(b.name) || compareNames(a.name, b.name))
-    .slice(0, cap);
+    .slice(0, MAX_INTERFACES);
 }

@@ -4,6 +4,7 @@ import { createNetworkParser, parseNetwork } from '../../../src/modules/network/
 import { NetworkSample as Schema } from '../../../src/modules/network/sample.ts';
 import type { NetworkInterface, NetworkSample } from '../../../src/modules/network/sample.ts';
 import type { NetworkSelection } from '../../../src/modules/network/select.ts';
+import { createCounterTracker } from '../../../src/modules/network/counters.ts';
 import { compareNames, DEFAULT_SELECTION, globMatch, selectInterfaces } from '../../../src/modules/network/select.ts';
 import { parseAll } from '../../../src/parsers/parser.ts';
 import type { ParseError } from '../../../src/samples.ts';
@@ -83,11 +84,18 @@ t.test('synthetic Mac Studio table and its addon-facts twin read the same', asyn
   t.equal(iface(a, 'en0').rxDropped, undefined, 'netstat has no receive drops');
   t.equal(iface(b, 'en0').rxDropped, 12);
   t.equal(iface(b, 'bridge0').ifType, 209);
-  // Default selection: up, active, en/bridge/vmenet; physical first, cut at 6 (vmenet0 is the 7th).
+  // Default selection: up, active, en/bridge/vmenet; physical first. The counters keep the first 6 names
+  // (vmenet0 is the 7th), and keep counting them whatever becomes active later.
   const d = one(parseNetwork(read('mac-studio-like-netstat-ibdn.txt', SYN)));
-  t.same(d.interfaces.map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100']);
+  t.same(d.interfaces.map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100', 'vmenet0']);
+  t.equal(d.maxInterfaces, 6);
+  const tr = createCounterTracker();
+  t.same(tr.add(d).map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100']);
+  // Later en4 becomes active: it ranks before the bridges, but the 6 names already exported stay.
+  const later = { ...d, interfaces: [...d.interfaces.slice(0, 4), { ...d.interfaces[0]!, name: 'en4', index: 10 }, ...d.interfaces.slice(4)] };
+  t.same(tr.add(later).map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100']);
   const wide = one(parseNetwork(read('mac-studio-like-netstat-ibdn.txt', SYN), { ...DEFAULT_SELECTION, maxInterfaces: 16 }));
-  t.same(wide.interfaces.map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100', 'vmenet0']);
+  t.same(createCounterTracker().add(wide).map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100', 'vmenet0']);
 });
 
 t.test('random chunking gives the same result', async (t) => {
@@ -143,7 +151,7 @@ t.test('selection: patterns, exclude wins, activeOnly, cap at most 16', async (t
   t.same(selectInterfaces(list, DEFAULT_SELECTION).map((i) => i.name), ['en2', 'en10', 'bridge0', 'vmenet0']);
   t.same(selectInterfaces(list, { ...DEFAULT_SELECTION, activeOnly: false }).map((i) => i.name), ['en2', 'en3', 'en4', 'en10', 'bridge0', 'vmenet0']);
   t.same(selectInterfaces(list, { ...DEFAULT_SELECTION, exclude: ['en1*'] }).map((i) => i.name), ['en2', 'bridge0', 'vmenet0']);
-  t.same(selectInterfaces(list, { ...DEFAULT_SELECTION, maxInterfaces: 2 }).map((i) => i.name), ['en2', 'en10']);
+  t.same(selectInterfaces(list, { ...DEFAULT_SELECTION, maxInterfaces: 2 }).map((i) => i.name), ['en2', 'en10', 'bridge0', 'vmenet0'], 'the cap is the counters\' (over the agent life)');
   const many = Array.from({ length: 40 }, (_, i) => mk(`en${i}`));
   t.equal(selectInterfaces(many, { ...DEFAULT_SELECTION, maxInterfaces: 99 }).length, 16);
 });

@@ -87,7 +87,7 @@ t.test('live, addon: its facts through the same interpretation; 8 values per int
   await src.stop();
   const s = c.results[0] as NetworkSample;
   t.equal(s.reader, 'ifmib');
-  t.same(s.interfaces.map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100']);
+  t.same(s.interfaces.map((i) => i.name), ['en0', 'en1', 'en2', 'en3', 'bridge0', 'bridge100', 'vmenet0']);
   const en0 = s.interfaces[0]!;
   t.same([en0.rxBytes, en0.rxDropped, en0.txDropped], [11723998871040, 12, 4294967289]);
 });
@@ -127,7 +127,8 @@ t.test('replay through the registry uses the configured selection', async (t) =>
   await waitFor(() => c.results.length >= 1, { what: 'one replayed reading' });
   await src!.stop();
   const s = c.results[0] as NetworkSample;
-  t.same(s.interfaces.map((i) => [i.name, i.rxBytes]), [['bridge0', 6913020978923]]);
+  t.same(s.interfaces.map((i) => [i.name, i.rxBytes]), [['bridge0', 6913020978923], ['bridge100', 40937528651]]);
+  t.equal(s.maxInterfaces, 1, 'the configured cap travels with the sample to the counters');
 });
 
 function doctorCtx(over: Partial<DoctorContext<NetworkConfig>>): DoctorContext<NetworkConfig> {
