@@ -58,6 +58,7 @@ export function drop32(v: string | undefined): number | undefined {
   }
   if (INT.test(v)) {
     const n = Number(v);
+    if (n === 0) return 0; // `-0`
     return n >= -(2 ** 31) ? n + UINT32_LIMIT : undefined;
   }
   return undefined;

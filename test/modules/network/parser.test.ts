@@ -24,12 +24,26 @@ const AS = 'applesilicon-inferred-anpi-shovans-mac-netstat-ib.fixture.txt';
 
 t.test('every real capture parses to one schema-valid sample without error', async (t) => {
   const files = readdirSync(DIR);
-  t.equal(files.length, 4);
+  t.equal(files.length, 6);
   for (const f of files) {
     const r = parseNetwork(read(f), ALL);
-    t.same(errorsOf(r), [], f);
+    // The one capture with names cut to 5 characters that collide: one typed error, the rest kept.
+    if (f.includes('names-cut-to-5')) t.same(errorsOf(r).map((e) => e.kind), ['invalid_value'], f);
+    else t.same(errorsOf(r), [], f);
     t.ok(Schema.safeParse(one(r)).success, `${f} schema`);
   }
+});
+
+t.test('gopsutil captures: en0 with its Drop column; colliding cut names dropped', async (t) => {
+  // en0   1500  <Link#4>    a8:66:7f:dd:ee:ff  5708989     0 7295722068  3494252     0  379533492     0 230
+  const s = one(parseNetwork(read('gopsutil-osx-pre10.11-netstat-ibdn-en0-drop230.txt'), ALL));
+  const en0 = iface(s, 'en0');
+  t.same([en0.index, en0.rxPackets, en0.rxBytes, en0.txPackets, en0.txBytes, en0.txDropped], [4, 5708989, 7295722068, 3494252, 379533492, 230]);
+  t.equal(iface(s, 'lo0').rxBytes, 12824763793);
+  // utun8 1500  <Link#88> … <Link#95>: five interfaces printed under one cut name.
+  const cut = parseNetwork(read('gopsutil-osx-pre10.11-netstat-ibdn-utun-names-cut-to-5.txt'), ALL);
+  t.match(errorsOf(cut)[0]!.message, /two interfaces print as utun8 \(Link#88 and Link#90\): both dropped/);
+  t.same(one(cut).interfaces.map((i) => i.name).sort(), ['gif0', 'lo0', 'stf0']);
 });
 
 t.test('Apple Silicon capture: en1 counters from its Link#15 row', async (t) => {
@@ -123,6 +137,7 @@ t.test('typed errors, and the good rows kept', async (t) => {
   t.same(errorsOf(huge).map((e) => e.kind), ['invalid_value'], 'past 2^53 is refused, never rounded');
   t.same(kinds(HDR + row('en0', 4, 1, '4294967296')), ['invalid_value'], 'Drop is 32-bit');
   t.equal(one(parseNetwork(HDR + row('en0', 4, 1, '-1'), ALL)).interfaces[0]!.txDropped, 4294967295);
+  t.equal(one(parseNetwork(HDR + row('en0', 4, 1, '-0'), ALL)).interfaces[0]!.txDropped, 0, '-0 is 0, not 2^32 (found by the fuzzer)');
   const addr = HDR + row('en0', 4, 1000) + 'en0        1500  10.0.1/24     10.0.1.13             100     -       9999      50     -       5000     -   -\n';
   t.same(kinds(addr), ['invalid_value'], 'an address row that disagrees with its Link row');
   t.same(kinds(HDR + 'en0        1500  10.0.1/24     10.0.1.13             100     -       9999      50     -       5000     -   -\n'), ['missing_field', 'empty'].slice(0, 1));
