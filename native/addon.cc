@@ -2,7 +2,7 @@
 // and {sensorName, celsius}); all meaning is applied in TypeScript (src/smc/).
 //
 // Exports on every OS: decode(type, bytes), hasIOKit, keyDataLayout.
-// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures().
+// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures(), readNetworkInterfaces().
 #include <napi.h>
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 #include "smc_decode.h"
 #ifdef HAVE_IOKIT
 #include "hid_temps.h"
+#include "net_ifmib.h"
 #include "smc_iokit.h"
 #endif
 
@@ -158,6 +159,39 @@ Napi::Value ReadHidTemperatures(const Napi::CallbackInfo& info) {
   out.Set("sensors", sensors);
   return out;
 }
+
+// readNetworkInterfaces(): { ok, error?, interfaces: [{ name, index, flags, sndDrops, type, mtu,
+// ipackets, ierrors, opackets, oerrors, collisions, ibytes, obytes, iqdrops }] }. The 64-bit
+// counters are decimal strings (a JS number is exact only to 2^53). UNVERIFIED on a Mac.
+Napi::Value ReadNetworkInterfaces(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const netmib::Result r = netmib::ReadInterfaces();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ok", Napi::Boolean::New(env, r.ok));
+  if (!r.ok) out.Set("error", Napi::String::New(env, r.error));
+  Napi::Array list = Napi::Array::New(env, r.interfaces.size());
+  for (size_t i = 0; i < r.interfaces.size(); ++i) {
+    const netmib::Interface& x = r.interfaces[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", Napi::String::New(env, x.name));
+    o.Set("index", Napi::Number::New(env, x.index));
+    o.Set("flags", Napi::Number::New(env, x.flags));
+    o.Set("sndDrops", Napi::Number::New(env, x.sndDrops));
+    o.Set("type", Napi::Number::New(env, x.type));
+    o.Set("mtu", Napi::Number::New(env, x.mtu));
+    o.Set("ipackets", Napi::String::New(env, std::to_string(x.ipackets)));
+    o.Set("ierrors", Napi::String::New(env, std::to_string(x.ierrors)));
+    o.Set("opackets", Napi::String::New(env, std::to_string(x.opackets)));
+    o.Set("oerrors", Napi::String::New(env, std::to_string(x.oerrors)));
+    o.Set("collisions", Napi::String::New(env, std::to_string(x.collisions)));
+    o.Set("ibytes", Napi::String::New(env, std::to_string(x.ibytes)));
+    o.Set("obytes", Napi::String::New(env, std::to_string(x.obytes)));
+    o.Set("iqdrops", Napi::String::New(env, std::to_string(x.iqdrops)));
+    list.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("interfaces", list);
+  return out;
+}
 #endif
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -168,6 +202,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readAllKeys", Napi::Function::New(env, ReadAllKeys, "readAllKeys"));
   exports.Set("readKeys", Napi::Function::New(env, ReadKeys, "readKeys"));
   exports.Set("readHidTemperatures", Napi::Function::New(env, ReadHidTemperatures, "readHidTemperatures"));
+  exports.Set("readNetworkInterfaces", Napi::Function::New(env, ReadNetworkInterfaces, "readNetworkInterfaces"));
 #else
   exports.Set("hasIOKit", Napi::Boolean::New(env, false));
 #endif

@@ -7,7 +7,7 @@
  * check and the plausibility filter should already have dropped it, and counted it).
  */
 import type { BaseSample } from '../samples.ts';
-import type { AccumulatedMetric, Attributes, CatalogEntry, Emit } from './types.ts';
+import type { AccumulatedMetric, AccumulatorMemory, Attributes, CatalogEntry, Emit } from './types.ts';
 import { isAccumulated } from './types.ts';
 
 interface Total {
@@ -27,6 +27,8 @@ export class Accumulator {
   /** The accumulated counters of each source, in catalog order. */
   private readonly bySource = new Map<string, AccumulatedMetric[]>();
   private readonly sums = new Map<string, Map<string, Total>>();
+  /** Each metric's own memory between samples (AccumulatorMemory). */
+  private readonly memory = new Map<string, AccumulatorMemory>();
 
   constructor(catalog: readonly CatalogEntry[]) {
     for (const m of catalog) {
@@ -46,13 +48,15 @@ export class Accumulator {
       let sums = this.sums.get(m.name);
       if (!sums) this.sums.set(m.name, (sums = new Map()));
       const into = sums;
+      let memory = this.memory.get(m.name);
+      if (!memory) this.memory.set(m.name, (memory = {}));
       m.accumulate(sample, (value, attributes) => {
         if (!Number.isFinite(value) || value < 0) return;
         const key = attributesKey(attributes);
         const t = into.get(key);
         if (t) t.value += value;
         else into.set(key, { attributes: { ...attributes }, value });
-      });
+      }, memory);
     }
   }
 

@@ -53,11 +53,20 @@ export interface SampleMetric<S extends BaseSample = BaseSample> extends MetricB
   observe(sample: S, emit: Emit, ctx: ObserveContext): void;
 }
 
+/**
+ * What an accumulated metric may keep between samples (the network counters' previous readings): one
+ * per metric, owned by the accumulator, empty at the start. Metrics whose samples carry their own
+ * increments ignore it.
+ */
+export interface AccumulatorMemory {
+  state?: unknown;
+}
+
 /** A counter whose value is the running sum of per-sample increments (energy per window, bytes per interval). */
 export interface AccumulatedMetric<S extends BaseSample = BaseSample> extends MetricBase {
   instrument: 'counter';
   /** The increments one sample contributes. Called once per accepted sample, in arrival order. */
-  accumulate(sample: S, emit: Emit): void;
+  accumulate(sample: S, emit: Emit, memory: AccumulatorMemory): void;
 }
 
 /** A metric about the agent itself, read from the health recorder. */

@@ -9,4 +9,12 @@ export const NOT_SHOWN: Readonly<Record<string, string>> = {
     'Cores of one cluster share a clock domain on Apple Silicon, so per-core frequency repeats "Cluster frequency per die" with a line per core (32 per M3 Ultra node); per-core activity, which does differ between cores, is drawn in "Core activity now".',
   'silicon_agent.memory.pages':
     'The kernel page queues overlap (active, inactive, file-backed and anonymous count the same pages twice), so no panel can stack them honestly; "Memory by state" shows the additive Activity Monitor breakdown derived from them.',
+  'system.network.io':
+    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
+  'system.network.packet.count':
+    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
+  'system.network.errors':
+    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
+  'system.network.packet.dropped':
+    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
 };

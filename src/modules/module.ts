@@ -40,6 +40,8 @@ export interface ParseContext {
   hwModel?: string;
   /** Seconds since the previous reading of this source (SMC: energy integration). */
   sincePreviousS?: number;
+  /** The source's own configuration, where its parser needs it (network: the interface selection). */
+  config?: BaseSourceConfig;
 }
 
 /** What a live source factory gets besides its configuration. */

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type { SmcValue } from '../modules/smc/decode.ts';
+import type { IfmibFact } from '../modules/network/facts.ts';
 import type { HidSensor, SmcKey } from '../modules/smc/sample.ts';
 import { ownPackage } from '../package-root.ts';
 
@@ -36,6 +37,8 @@ export interface NativeAddon {
   readAllKeys?(): SmcReadResult;
   readKeys?(keys: string[]): SmcReadResult;
   readHidTemperatures?(): { ok: boolean; error?: string; sensors: HidSensor[] };
+  /** macOS only: one `struct ifmibdata` per interface (`net.link.generic.ifalldata`), raw (native/net_ifmib.cc). UNVERIFIED. */
+  readNetworkInterfaces?(): { ok: boolean; error?: string; interfaces: IfmibFact[] };
 }
 
 export type NativeLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };

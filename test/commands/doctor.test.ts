@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { checkLayout } from '../../src/commands/doctor-layout.ts';
 import { doctor, type DoctorDeps } from '../../src/commands/doctor.ts';
 import { install, parseInstallArgs } from '../../src/commands/install.ts';
+import { parseNetwork } from '../../src/modules/network/parser.ts';
+import type { NetworkSample } from '../../src/modules/network/sample.ts';
 import type { NativeLoad } from '../../src/sources/native.ts';
 import { installedTree } from '../helpers/installed-tree.ts';
 import { freePort } from '../helpers/prometheus.ts';
@@ -19,8 +21,18 @@ const layoutTree = installedTree(t.testdir());
 const withLayout = (deps: DoctorDeps = {}): DoctorDeps => ({ layout: () => checkLayout(layoutTree), ...deps });
 const LAYOUT_ROWS = ['compiled build', 'SMC addon build', 'launchd templates'];
 
+const NETSTAT = join(ROOT, 'fixtures/netstat/applesilicon-inferred-anpi-shovans-mac-netstat-ib.fixture.txt');
+/** The addon's network reader serving the counters of the capture the fake netstat prints (a Mac where both agree). */
+const netFacts = () =>
+  (parseNetwork(readFileSync(NETSTAT, 'utf8'), { include: ['*'], exclude: [], maxInterfaces: 16, activeOnly: false })[0] as NetworkSample).interfaces.map((i) => ({
+    name: i.name, index: i.index, flags: i.up ? 1 : 0, sndDrops: 0, type: 6, mtu: i.mtu ?? 1500, ipackets: String(i.rxPackets), ierrors: String(i.rxErrors),
+    opackets: String(i.txPackets), oerrors: String(i.txErrors), ibytes: String(i.rxBytes), obytes: String(i.txBytes), iqdrops: '0',
+  }));
 const smcOk = (): NativeLoad => ({
-  addon: { decode: () => 0, hasIOKit: true, keyDataLayout: {}, readKeys: () => ({ opened: true, keys: [], errors: [] }) },
+  addon: {
+    decode: () => 0, hasIOKit: true, keyDataLayout: {}, readKeys: () => ({ opened: true, keys: [], errors: [] }),
+    readNetworkInterfaces: () => ({ ok: true, interfaces: netFacts() }),
+  },
 });
 
 async function listen(handler: (res: import('node:http').ServerResponse) => void): Promise<{ port: number; server: Server }> {
@@ -57,6 +69,7 @@ async function node(t: import('tap').Test, o: { collectorDate?: string; powermet
     FAKE_POWERMETRICS_FILE: join(ROOT, 'fixtures/powermetrics/m2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist'),
     FAKE_IOSTAT_FILE: join(ROOT, 'fixtures/iostat/apple-silicon-iostat-d-w2-c5-disk0-inno-pr110.txt'),
     FAKE_VM_STAT_FILE: join(ROOT, 'fixtures/vm_stat/apple-silicon-24gb-oneshot-inno-pr50.txt'),
+    FAKE_NETSTAT_FILE: NETSTAT,
     FAKE_INTERVAL_MS: '100',
     ...(o.powermetricsMode ? { FAKE_POWERMETRICS_MODE: o.powermetricsMode } : {}),
   });
@@ -79,7 +92,7 @@ t.test('a healthy node: every check passes, exit 0', async (t) => {
   const rc = await doctor([], n.ctx, withLayout({ native: smcOk }));
   const r = rows(n.out);
   t.equal(rc, 0, n.out.join('\n'));
-  t.same(Object.keys(r), ['macOS', ...LAYOUT_ROWS, 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
+  t.same(Object.keys(r), ['macOS', ...LAYOUT_ROWS, 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'network netstat', 'network addon', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
   for (const [k, [status]] of Object.entries(r)) t.equal(status, 'PASS', `${k}: ${r[k]![1]}`);
   t.match(r['sudoers rule']![1], '_siliconagent may run `powermetrics -f plist -b 0 -i 1000 --samplers cpu_power,gpu_power,ane_power,thermal`');
   t.same(n.callsOf('sudo'), [['-n', '-l', '-U', '_siliconagent', 'powermetrics', '-f', 'plist', '-b', '0', '-i', '1000', '--samplers', 'cpu_power,gpu_power,ane_power,thermal']],

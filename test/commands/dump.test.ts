@@ -25,6 +25,7 @@ const FX = {
   // Synthetic (fixtures/synthetic/README.md): the exact names the agent asks for; no real capture has them.
   sysctl: join(ROOT, 'fixtures/synthetic/sysctl/agent-query-m3-ultra-pressure-normal.txt'),
   smc: join(ROOT, 'fixtures/smc/m2-max-ismc-raw-full-dump.txt'),
+  netstat: join(ROOT, 'fixtures/netstat/applesilicon-inferred-anpi-shovans-mac-netstat-ib.fixture.txt'),
 };
 
 /** An SMC addon that serves the keys of a real iSMC dump, so `smc dump` runs its own formatting code. */
@@ -50,6 +51,7 @@ async function dumpFromFixtures(t: Test, uid: number) {
     FAKE_IOSTAT_FILE: FX.iostat,
     FAKE_VM_STAT_FILE: FX.vm_stat,
     FAKE_SYSCTL_FILE: FX.sysctl,
+    FAKE_NETSTAT_FILE: FX.netstat,
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'capture');
@@ -69,6 +71,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   // One-shots: byte for byte.
   t.equal(readFileSync(join(out, 'vm_stat.txt'), 'latin1'), readFileSync(FX.vm_stat, 'latin1'));
   t.equal(readFileSync(join(out, 'sysctl.txt'), 'latin1'), readFileSync(FX.sysctl, 'latin1'));
+  t.equal(readFileSync(join(out, 'network.txt'), 'latin1'), readFileSync(FX.netstat, 'latin1'), 'network: netstat output unchanged (no network addon)');
   // Streams: what the tool wrote, NUL before each document after the first.
   const pm = readFileSync(join(out, 'powermetrics.plist'), 'latin1');
   const docs = pm.split('\0');
@@ -89,7 +92,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.equal(m.chip, 'Apple M3 Ultra');
   t.same(m.macos, { productVersion: '15.5', build: '24F74' });
   t.match(m.createdBy, /^silicon-agent dump \d+\.\d+\.\d+$/);
-  t.same(Object.keys(m.sources).sort(), ['iostat', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same(Object.keys(m.sources).sort(), ['iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
   t.equal(m.sources.powermetrics!.command, 'sudo -n powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   t.equal(m.sources.powermetrics!.intervalMs, 5000);
   t.equal(m.sources.iostat!.command, 'iostat -d -n 16 -w 5');
@@ -140,6 +143,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
     FAKE_IOSTAT_FILE: FX.iostat,
     FAKE_VM_STAT_FILE: FX.vm_stat,
     FAKE_SYSCTL_FILE: FX.sysctl,
+    FAKE_NETSTAT_FILE: FX.netstat,
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'partial');
@@ -150,7 +154,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
   t.match(m.sources.smc!.note, /not captured: cannot read the SMC here: addon not built/);
   t.ok(readFileSync(join(out, 'vm_stat.txt')).length > 0);
   t.throws(() => readFileSync(join(out, 'powermetrics.plist')));
-  t.match(n.err.join('\n'), /wrote 3 of 5 sources/);
+  t.match(n.err.join('\n'), /wrote 4 of 6 sources/);
 
   t.equal(await dump({ seconds: 0.2, out }, n.ctx), 1, 'refuses a non-empty folder');
   t.match(n.err.join('\n'), /exists and is not empty/);

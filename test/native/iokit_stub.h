@@ -1,7 +1,7 @@
 // TEST-ONLY. Never part of the macOS build (binding.gyp does not reference test/).
 //
 // Declares the few Mach, IOKit and CoreFoundation types and functions that native/smc_iokit.cc
-// and native/hid_temps.cc use, so that those macOS-only sources can be compiled with
+// and native/hid_temps.cc use (and the sysctl and interface-MIB ones of native/net_ifmib.cc), so that those macOS-only sources can be compiled with
 // `-fsyntax-only -Wall -Werror` on Linux (test/native/syntax.test.ts). Each declaration is
 // copied in signature from Apple's public headers, named in the comment above it. Only
 // declarations: nothing here is ever linked or run.
@@ -74,6 +74,31 @@ kern_return_t IOServiceOpen(io_service_t service, task_port_t owningTask, uint32
 kern_return_t IOServiceClose(io_connect_t connect); // IOKitLib.h
 kern_return_t IOObjectRelease(io_object_t object);  // IOKitLib.h
 kern_return_t IOConnectCallStructMethod(mach_port_t connection, uint32_t selector, const void* inputStruct, size_t inputStructCnt, void* outputStruct, size_t* outputStructCnt); // IOKitLib.h
+
+// ---- <sys/sysctl.h>, <sys/socket.h>, <net/if.h>, <net/if_var.h>, <net/if_mib.h> (native/net_ifmib.cc) ----
+#define CTL_NET 4                                   // sys/sysctl.h
+#define PF_LINK 18                                  // sys/socket.h (AF_LINK)
+#define IFNAMSIZ 16                                 // net/if.h
+#define NETLINK_GENERIC 0                           // net/if_mib.h
+#define IFMIB_IFALLDATA 3                           // net/if_mib.h
+#define IFDATA_GENERAL 1                            // net/if_mib.h
+int sysctl(int* name, unsigned int namelen, void* oldp, size_t* oldlenp, void* newp, size_t newlen); // sys/sysctl.h
+unsigned int if_nametoindex(const char* ifname);    // net/if.h
+struct timeval32 { int32_t tv_sec; int32_t tv_usec; }; // net/if_var.h (IF_DATA_TIMEVAL)
+struct if_data64 {                                  // net/if_var.h
+  unsigned char ifi_type, ifi_typelen, ifi_physical, ifi_addrlen, ifi_hdrlen, ifi_recvquota, ifi_xmitquota, ifi_unused1;
+  uint32_t ifi_mtu, ifi_metric;
+  uint64_t ifi_baudrate, ifi_ipackets, ifi_ierrors, ifi_opackets, ifi_oerrors, ifi_collisions, ifi_ibytes, ifi_obytes;
+  uint64_t ifi_imcasts, ifi_omcasts, ifi_iqdrops, ifi_noproto;
+  uint32_t ifi_recvtiming, ifi_xmittiming;
+  struct timeval32 ifi_lastchange;
+};
+struct ifmibdata {                                  // net/if_mib.h
+  char ifmd_name[IFNAMSIZ];
+  unsigned int ifmd_pcount, ifmd_flags, ifmd_snd_len, ifmd_snd_maxlen, ifmd_snd_drops;
+  unsigned int ifmd_filler[4];
+  struct if_data64 ifmd_data;
+};
 
 #ifdef __cplusplus
 }
