@@ -11,7 +11,7 @@ import type { AttributeTable } from './types.ts';
 /** `hw.type` values the agent emits (a subset of the OTel hardware enum). */
 export const HW_TYPES = ['cpu', 'gpu', 'fan', 'temperature'] as const;
 /** `cpu.mode` values the agent emits (the OTel cpu.mode enum: user, system, nice, idle, …). */
-export const CPU_MODES = ['user', 'system'] as const;
+export const CPU_MODES = ['user', 'system', 'nice', 'idle', 'interrupt'] as const;
 export const PAGING_DIRECTIONS = ['in', 'out'] as const;
 export const PAGING_STATES = ['used', 'free'] as const;
 
