@@ -21,7 +21,9 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
   'hw.name': { doc: 'Human label of a sensor from the sensor catalog (e.g. `CPU die average`).' },
   'hw.limit_type': { doc: 'Which fan limit: `min` or `max`.', values: ['min', 'max'] },
   'hw.gpu.task': { doc: 'Always `general` (powermetrics reports one GPU utilisation).', values: ['general'] },
-  'cpu.logical_number': { doc: 'Logical CPU number as powermetrics numbers it.' },
+  'cpu.logical_number': {
+    doc: "Logical CPU number as powermetrics numbers it; for host (`perCpu`), the CPU's index in `os.cpus()` (the same numbering on a Mac is UNVERIFIED).",
+  },
   'cpu.mode': { doc: 'CPU mode.', values: CPU_MODES },
   'macos.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
   'system.paging.direction': { doc: 'Paging direction.', values: PAGING_DIRECTIONS },
