@@ -90,7 +90,7 @@ function firstLine(s: string): string {
 }
 
 /** An extra file of an in-process capture: a plain name, never a replay file of any source, nor the manifest. */
-function extraFileOk(name: string): boolean {
+export function extraFileOk(name: string): boolean {
   return /^[\w][\w.-]*$/.test(name) && name !== 'manifest.json' && !MODULES.some((m) => m.replay.file === name);
 }
 
