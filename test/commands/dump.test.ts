@@ -116,6 +116,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   const snap = JSON.parse(s.stdout);
   t.match(JSON.stringify(snap), /"powermetrics"/);
   t.match(JSON.stringify(snap), /Mac15,14/);
+  t.equal(snap.sources.host?.sample?.type, 'host', 'sample --replay reads host.jsonl');
 });
 
 t.test('the dump round-trips through `run --replay`: every source reaches /metrics', async (t) => {
