@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { dump, extraFileOk, parseDumpArgs } from '../../src/commands/dump.ts';
+import { parseCapture } from '../../src/commands/parse.ts';
 import { parseSmcDump } from '../../src/modules/smc/dump-format.ts';
 import type { NativeLoad } from '../../src/sources/native.ts';
 import { readManifest } from '../../src/sources/replay.ts';
@@ -109,6 +110,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.ok(check.wallRatio > 0, `wall-time ratio recorded (${check.wallRatio})`);
   t.match(check.note, /no CPU columns/, 'this iostat capture has no cpu columns: the ratio only');
   t.match(m.sources.host!.command, /iostat -w 1 -c 4/);
+  t.same(parseCapture('host', readFileSync(join(out, 'host.jsonl'))).map((r) => r.type), ['host', 'host'], '`parse host` reads the dump');
 
   // The folder is a replay folder: `sample --replay` reads every source from it.
   const s = await execa(process.execPath, [join(ROOT, 'src/cli.ts'), 'sample', '--replay', out, '--json', '--speed', '20'], { reject: false, cwd: ROOT });

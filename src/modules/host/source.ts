@@ -69,6 +69,7 @@ export interface HostDump {
 
 /** How long `dump` waits for iostat's fourth row before it gives up on the check. */
 const CHECK_GIVE_UP_MS = 20_000;
+const MAX_CHECK_OUTPUT = 1024 * 1024;
 /** The iostat line the check runs beside. */
 export const CHECK_ARGS = ['-w', '1', '-c', '4'] as const;
 
@@ -87,6 +88,7 @@ export async function captureHostDump(iostatFile: string, env: NodeJS.ProcessEnv
     readings.push({ facts: readHost(), at: performance.now() });
   };
   let failed: string | undefined;
+  let kept = 0;
   await new Promise<void>((resolve) => {
     const giveUp = setTimeout(() => {
       failed = `iostat printed no 4th row in ${CHECK_GIVE_UP_MS / 1000} s`;
@@ -94,7 +96,8 @@ export async function captureHostDump(iostatFile: string, env: NodeJS.ProcessEnv
       resolve();
     }, CHECK_GIVE_UP_MS);
     child.stdout?.on('data', (b: Buffer) => {
-      chunks.push(b);
+      // iostat -c 4 prints a few hundred bytes; anything past 1 MiB is not kept.
+      if ((kept += b.length) <= MAX_CHECK_OUTPUT) chunks.push(b);
       for (const r of parser.push(b)) {
         if (r.type !== 'iostat') continue;
         rows.push(r);
