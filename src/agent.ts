@@ -18,7 +18,7 @@ import { Accumulator } from './catalog/accumulate.ts';
 import { pointsOf, type CollectionInput } from './catalog/collect.ts';
 import type { CatalogEntry, Point } from './catalog/types.ts';
 import { otlpMetricsUrl, type Config } from './config.ts';
-import { registerCatalog, SCOPE_NAME } from './export/instruments.ts';
+import { registerCatalog, SCHEMA_URL, SCOPE_NAME } from './export/instruments.ts';
 import { ListenError } from './export/listen-error.ts';
 import { createOtlpReader, safeUrl, type OtlpReaderParts } from './export/otlp.ts';
 import { PrometheusServer } from './export/prometheus.ts';
@@ -208,7 +208,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
       readers.push(prom.reader);
     }
     provider = new MeterProvider({ resource, readers });
-    agent.meter = provider.getMeter(SCOPE_NAME, packageVersion());
+    agent.meter = provider.getMeter(SCOPE_NAME, packageVersion(), { schemaUrl: SCHEMA_URL });
     unregister = registerCatalog(agent.meter, catalog, begin, { log });
     if (prom) {
       try {

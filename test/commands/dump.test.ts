@@ -138,10 +138,10 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   const page = Number(/page size of (\d+) bytes/.exec(raw)![1]);
   const free = Number(/Pages free:\s+(\d+)\./.exec(raw)![1]);
   const value = (re: RegExp) => text.split('\n').filter((l) => re.test(l)).map((l) => Number(l.split(' ').pop()));
-  t.same(value(/^macos_memory_pages_bytes\{macos_memory_page_state="free"/), [free * page], `free memory from vm_stat.txt (${free} pages of ${page} B)`);
+  t.same(value(/^silicon_agent_memory_pages_bytes\{silicon_agent_memory_page_state="free"/), [free * page], `free memory from vm_stat.txt (${free} pages of ${page} B)`);
   const memsize = Number(/^hw\.memsize: (\d+)$/m.exec(readFileSync(FX.sysctl, 'utf8'))![1]);
   t.same(value(/^system_memory_limit_bytes\{/), [memsize], 'hw.memsize from sysctl.txt');
-  for (const series of ['hw_power_watts', 'macos_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage'])
+  for (const series of ['hw_power_watts', 'silicon_agent_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage'])
     t.match(text, new RegExp(`^${series}\\w*\\{`, 'm'), `${series} present`);
   t.match(text, /^target_info\{.*host_type="Mac15,14".*os_version="15\.5".*silicon_agent_replay="true"/m, 'the manifest\'s facts reach the resource, marked as replay');
 
@@ -159,8 +159,8 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   t.same(hv(/^system_cpu_time_seconds_total\{.*cpu_mode="user"/), [sum('user')], "user seconds: the file's ms summed over its CPUs");
   t.same(hv(/^system_cpu_time_seconds_total\{.*cpu_mode="idle"/), [sum('idle')]);
   t.same(hv(/^system_cpu_logical_count\{/), [r!.cpus.length]);
-  t.same(hv(/^system_cpu_load_average_1m\{/), [r!.loadavg[0]]);
-  t.same(hv(/^system_cpu_load_average_15m\{/), [r!.loadavg[2]]);
+  t.same(hv(/^silicon_agent_cpu_load_average_1m\{/), [r!.loadavg[0]]);
+  t.same(hv(/^silicon_agent_cpu_load_average_15m\{/), [r!.loadavg[2]]);
 });
 
 t.test('a source that cannot run: folder still written, manifest says why, exit 2; bad arguments', async (t) => {

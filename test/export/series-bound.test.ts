@@ -24,7 +24,7 @@ const BOUND = 400;
 /** The sources that run a long-lived child (a pid to meter, a child to restart): only they have process and restart series. */
 const CHILD_SOURCES: readonly string[] = MODULES.filter((m) => m.dump.kind === 'stream').map((m) => m.name);
 /** host's data series at its default cap: 5 modes (interrupt where counted), 2 counts, 3 load averages, uptime. */
-const HOST_SERIES = ['system_cpu_time_seconds_total', 'system_cpu_logical_count', 'system_cpu_physical_count', 'system_cpu_load_average_1m', 'system_cpu_load_average_5m', 'system_cpu_load_average_15m', 'system_uptime_seconds'];
+const HOST_SERIES = ['system_cpu_time_seconds_total', 'system_cpu_logical_count', 'system_cpu_physical_count', 'silicon_agent_cpu_load_average_1m', 'silicon_agent_cpu_load_average_5m', 'silicon_agent_cpu_load_average_15m', 'system_uptime_seconds'];
 
 /** Series on /metrics, target_info excluded. */
 async function seriesCount(capture: Capture, self?: (h: Health) => void): Promise<{ total: number; byName: Map<string, number> }> {
@@ -109,9 +109,9 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
     t.comment(`${n} sensors: ${total} series in all; ${total - beforeTotal} of them host's (${hostData} data, the rest its self-statistics)`);
     t.ok(beforeTotal < BOUND, `${n} sensors: ${beforeTotal} series for the sources before issue 14 (the lead rebalances the bound for the new ones)`);
     t.equal(byName.get('system_cpu_frequency_hertz'), 32);
-    t.equal(byName.get('macos_cpu_cluster_frequency_hertz'), 6);
+    t.equal(byName.get('silicon_agent_cpu_cluster_frequency_hertz'), 6);
     t.equal(byName.get('hw_temperature_celsius'), Math.min(n, MAX_TEMPERATURE_SERIES));
-    t.equal(byName.get('macos_temperature_max_celsius'), groups.length * 2, 'one group maximum per group and die');
+    t.equal(byName.get('silicon_agent_temperature_max_celsius'), groups.length * 2, 'one group maximum per group and die');
   }
 });
 

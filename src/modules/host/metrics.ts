@@ -1,7 +1,8 @@
 /**
  * host's part of the catalog: CPU time by mode, CPU counts, uptime (OTel semantic conventions 1.45),
- * and the load average, which the conventions do not define: named as the OpenTelemetry Collector's
- * hostmetrics receiver names it (`system.cpu.load_average.1m`, `.5m`, `.15m`, gauge, `{thread}`).
+ * and the load average, which the conventions do not define: in the project namespace (docs/metrics.md
+ * "Names"), `silicon_agent.cpu.load_average.1m`, `.5m`, `.15m`, gauge, `{thread}`, as the OpenTelemetry
+ * Collector's hostmetrics receiver has them under `system.cpu.load_average.*`.
  */
 import type { MetricDef } from '../../catalog/types.ts';
 import type { SysctlSample } from '../sysctl/sample.ts';
@@ -84,11 +85,11 @@ export const HOST_METRICS: readonly MetricDef<HostSample>[] = [
   },
   ...(['1m', '5m', '15m'] as const).map(
     (w): MetricDef<HostSample> => ({
-      name: `system.cpu.load_average.${w}`,
+      name: `silicon_agent.cpu.load_average.${w}`,
       unit: '{thread}',
       instrument: 'gauge',
       attributes: [],
-      description: `Load average over ${w.slice(0, -1)} minute${w === '1m' ? '' : 's'} (\`os.loadavg()\`). Not in the semantic conventions: the Collector hostmetrics receiver's name.`,
+      description: `Load average over ${w.slice(0, -1)} minute${w === '1m' ? '' : 's'} (\`os.loadavg()\`). Not in the semantic conventions; the Collector hostmetrics receiver's \`system.cpu.load_average.${w}\`.`,
       observe(s, emit) {
         emit(s.loadAverage[`m${w.slice(0, -1)}` as 'm1' | 'm5' | 'm15'], {});
       },
