@@ -11,7 +11,7 @@ import type { AttributeTable } from './types.ts';
 /** `hw.type` values the agent emits (a subset of the OTel hardware enum). */
 export const HW_TYPES = ['cpu', 'gpu', 'fan', 'temperature'] as const;
 /** `cpu.mode` values the agent emits (the OTel cpu.mode enum: user, system, nice, idle, …). */
-export const CPU_MODES = ['user', 'system'] as const;
+export const CPU_MODES = ['user', 'system', 'nice', 'idle', 'interrupt'] as const;
 export const PAGING_DIRECTIONS = ['in', 'out'] as const;
 export const PAGING_STATES = ['used', 'free'] as const;
 
@@ -25,7 +25,9 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
   },
   'hw.parent': { doc: 'The die a temperature sensor sits on, `die0` or `die1`, where the SMC key bank shows it (Ultra chips).' },
   'hw.gpu.task': { doc: 'Always `general` (powermetrics reports one GPU utilisation).', values: ['general'] },
-  'cpu.logical_number': { doc: 'Logical CPU number as powermetrics numbers it.' },
+  'cpu.logical_number': {
+    doc: "Logical CPU number as powermetrics numbers it; for host (`perCpu`), the CPU's index in `os.cpus()` (the same numbering on a Mac is UNVERIFIED).",
+  },
   'cpu.mode': { doc: 'CPU mode.', values: CPU_MODES },
   'silicon_agent.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
   'system.paging.direction': { doc: 'Paging direction.', values: PAGING_DIRECTIONS },

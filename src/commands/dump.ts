@@ -89,6 +89,11 @@ function firstLine(s: string): string {
   return s.split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 200) ?? '';
 }
 
+/** An extra file of an in-process capture: a plain name, never a replay file of any source, nor the manifest. */
+export function extraFileOk(name: string): boolean {
+  return /^[\w][\w.-]*$/.test(name) && name !== 'manifest.json' && !MODULES.some((m) => m.replay.file === name);
+}
+
 export function parseDumpArgs(argv: string[]): ParsedArgs<DumpOptions> {
   try {
     const { values: v } = parseArgs({
@@ -140,6 +145,8 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
     info: ReplaySourceInfo;
     bytes?: Buffer;
     why?: string;
+    /** An in-process capture's extra files, by plain name. */
+    files?: Readonly<Record<string, Buffer>>;
   }
   const got = new Map<string, Got>();
   // One-shots and in-process captures first (quick), then every stream together.
@@ -154,7 +161,11 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
       const startedAt = now().toISOString();
       const r = await d.capture(dctx(m)).catch((err: unknown) => ({ error: (err as Error)?.message ?? String(err) }));
       const info: ReplaySourceInfo = { command: d.label, startedAt, endedAt: now().toISOString() };
-      got.set(m.name, 'text' in r ? { info, bytes: Buffer.from(r.text, 'utf8') } : { info, why: r.error });
+      if ('text' in r) {
+        // Extra facts for the manifest never overwrite what dump records itself.
+        for (const [k, v] of Object.entries(r.info ?? {})) if (!(k in info)) (info as Record<string, unknown>)[k] = v;
+        got.set(m.name, { info, bytes: Buffer.from(r.text, 'utf8'), ...(r.files ? { files: r.files } : {}) });
+      } else got.set(m.name, { info, why: r.error });
     }
   }
   const streamed = await Promise.all(lines.map((l) => capture(l[0]!, l.slice(1), env, now, ms)));
@@ -188,8 +199,10 @@ export async function dump(opts: DumpOptions, ctx: CommandContext, deps: DumpDep
   for (const m of enabled) {
     const g = got.get(m.name);
     if (!g) continue;
-    if (g.bytes) writeFileSync(join(dir, m.replay.file), g.bytes);
-    else {
+    if (g.bytes) {
+      writeFileSync(join(dir, m.replay.file), g.bytes);
+      for (const [name, bytes] of Object.entries(g.files ?? {})) if (extraFileOk(name)) writeFileSync(join(dir, name), bytes);
+    } else {
       g.info.note = `not captured: ${g.why}`;
       failed.push(`${m.name}: ${g.why}`);
     }

@@ -34,6 +34,7 @@ export const USAGE = `usage: silicon-agent parse <${SOURCE_NAMES.join('|')}> FIL
   --interval-s N    iostat: the capture's -w seconds, set as intervalS on interval rows
   --names a,b,...   sysctl: the names given to \`sysctl -n\`, in order (for output without names)
   --hw-model MODEL  smc: hw.model of the captured Mac (a Mac Studio's 0 RPM fan reads unavailable)
+  --per-cpu         host: CPU time per logical CPU (as with sources.host.perCpu) instead of summed
   --max-mib N       refuse input larger than N MiB (default ${DEFAULT_MAX_MIB}, at most 1024)
 Exit status: 0 no errors, 1 at least one error entry, 64 usage, 65 input too large, 66 unreadable FILE.
 `;
@@ -131,6 +132,7 @@ export async function main(argv: string[], ioIn: Partial<ParseIo> = {}): Promise
         'interval-s': { type: 'string' },
         names: { type: 'string' },
         'hw-model': { type: 'string' },
+        'per-cpu': { type: 'boolean', default: false },
         'max-mib': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -166,6 +168,7 @@ export async function main(argv: string[], ioIn: Partial<ParseIo> = {}): Promise
   }
   if (v.names !== undefined) opts.names = v.names.split(',').filter(Boolean);
   if (v['hw-model'] !== undefined) opts.hwModel = v['hw-model'];
+  if (v['per-cpu']) opts.perCpu = true;
 
   let maxMib = DEFAULT_MAX_MIB;
   if (v['max-mib'] !== undefined) {

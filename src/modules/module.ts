@@ -42,6 +42,8 @@ export interface ParseContext {
   sincePreviousS?: number;
   /** The source's own configuration, where its parser needs it (network: the interface selection). */
   config?: BaseSourceConfig;
+  /** host: one CPU-time entry per logical CPU (`sources.host.perCpu`). */
+  perCpu?: boolean;
 }
 
 /** What a live source factory gets besides its configuration. */
@@ -70,7 +72,7 @@ export interface ReplaySpec {
   file: string;
   mode: ReplayMode;
   /** What the manifest says about this capture, as parser context (e.g. iostat's captured -w). */
-  context?(info: ReplaySourceInfo | undefined, intervalMs: number): ParseContext;
+  context?(info: ReplaySourceInfo | undefined, intervalMs: number, config?: BaseSourceConfig): ParseContext;
 }
 
 /** What `dump` needs to capture this source's raw output into a replay folder. */
@@ -88,7 +90,18 @@ export type DumpSpec<C> =
   /** A one-shot command. `nonZeroOk`: output on a non-zero exit still counts (sysctl asked for a name this Mac lacks). */
   | { kind: 'oneshot'; argv(ctx: DumpContext<C>): string[]; nonZeroOk?: boolean }
   /** Captured inside the agent (the SMC through the addon): the text or why not. */
-  | { kind: 'inprocess'; label: string; capture(ctx: DumpContext<C>): Promise<{ text: string } | { error: string }> };
+  | { kind: 'inprocess'; label: string; capture(ctx: DumpContext<C>): Promise<InprocessCapture | { error: string }> };
+
+/**
+ * What an in-process dump capture returns: the replay file's text and, optionally, more files for the
+ * folder (plain names, never the replay file or manifest.json) and more manifest facts for its
+ * `sources.<name>` entry (merged without overwriting what dump records itself).
+ */
+export interface InprocessCapture {
+  text: string;
+  files?: Readonly<Record<string, Buffer>>;
+  info?: Readonly<Record<string, unknown>>;
+}
 
 /** One line of `doctor`. */
 export interface DoctorCheck {

@@ -103,7 +103,7 @@ t.test('usage and input errors', async (t) => {
   const r = await run(['vm_stat', empty, '--json']);
   t.equal(r.code, 1);
   t.same(JSON.parse(r.stdout).map((x: { kind: string }) => x.kind), ['empty']);
-  t.same([...SOURCE_NAMES].sort(), ['iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same([...SOURCE_NAMES].sort(), ['host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
 });
 
 t.test('stdin with -', async (t) => {
@@ -116,4 +116,15 @@ t.test('stdin with -', async (t) => {
   t.equal(code, 0);
   t.match(out, /^#1 vm_stat page 16384 B, 22 counters/);
   t.match(out, /1 samples, 0 errors\n$/);
+});
+
+t.test('host: a dump\'s readings, summed or per CPU (synthetic M3 Ultra readings, fixtures/synthetic/README.md)', async (t) => {
+  const file = join(ROOT, 'fixtures/synthetic/host/m3-ultra-32cpu-darwin-two-readings.jsonl');
+  const r = await run(['host', file, '--json']);
+  t.equal(r.code, 0, r.stderr);
+  const arr = JSON.parse(r.stdout) as Array<{ cpuTimes: unknown[]; logicalCount: number }>;
+  t.same(arr.map((s) => [s.cpuTimes.length, s.logicalCount]), [[1, 32], [1, 32]]);
+  const per = JSON.parse((await run(['host', file, '--json', '--per-cpu'])).stdout) as Array<{ cpuTimes: unknown[] }>;
+  t.same(per.map((s) => s.cpuTimes.length), [32, 32]);
+  t.match((await run(['host', file])).stdout, /^#1 host 32 CPUs, user 35696\.0 s system 12248\.0 s idle 2704056\.0 s, load 4\.52 3\.98 3\.61, up 1d 0h 0m$/m);
 });

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { dump, parseDumpArgs } from '../../src/commands/dump.ts';
+import { dump, extraFileOk, parseDumpArgs } from '../../src/commands/dump.ts';
+import { parseCapture } from '../../src/commands/parse.ts';
 import { parseSmcDump } from '../../src/modules/smc/dump-format.ts';
 import type { NativeLoad } from '../../src/sources/native.ts';
 import { readManifest } from '../../src/sources/replay.ts';
@@ -92,7 +93,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.equal(m.chip, 'Apple M3 Ultra');
   t.same(m.macos, { productVersion: '15.5', build: '24F74' });
   t.match(m.createdBy, /^silicon-agent dump \d+\.\d+\.\d+$/);
-  t.same(Object.keys(m.sources).sort(), ['iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same(Object.keys(m.sources).sort(), ['host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
   t.equal(m.sources.powermetrics!.command, 'sudo -n powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   t.equal(m.sources.powermetrics!.intervalMs, 5000);
   t.equal(m.sources.iostat!.command, 'iostat -d -n 16 -w 5');
@@ -101,12 +102,26 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   const took = Date.parse(m.sources.powermetrics!.endedAt!) - Date.parse(m.sources.powermetrics!.startedAt!);
   t.ok(took >= 1400, `stream recorded for at least --seconds (${took} ms); how much longer is a bench figure, not a test`);
 
+  // host: two readings beside iostat -w 1 -c 4, what iostat printed, and the check in the manifest.
+  const readings = readFileSync(join(out, 'host.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  t.equal(readings.length, 2);
+  t.same(readings.map((r) => r.format), ['silicon-agent-host/1', 'silicon-agent-host/1']);
+  t.ok(readings[1].uptimeS >= readings[0].uptimeS, 'taken in order');
+  t.ok(readFileSync(FX.iostat, 'latin1').startsWith(readFileSync(join(out, 'host-check-iostat.txt'), 'latin1')), "host-check-iostat.txt: iostat's bytes");
+  const check = m.sources.host!.check as { logicalCpus: number; wallRatio: number; note?: string };
+  t.equal(check.logicalCpus, readings[1].cpus.length);
+  t.ok(check.wallRatio > 0, `wall-time ratio recorded (${check.wallRatio})`);
+  t.match(check.note, /no CPU columns/, 'this iostat capture has no cpu columns: the ratio only');
+  t.match(m.sources.host!.command, /iostat -w 1 -c 4/);
+  t.same(parseCapture('host', readFileSync(join(out, 'host.jsonl'))).map((r) => r.type), ['host', 'host'], '`parse host` reads the dump');
+
   // The folder is a replay folder: `sample --replay` reads every source from it.
   const s = await execa(process.execPath, [join(ROOT, 'src/cli.ts'), 'sample', '--replay', out, '--json', '--speed', '20'], { reject: false, cwd: ROOT });
   t.equal(s.exitCode, 0, s.stderr);
   const snap = JSON.parse(s.stdout);
   t.match(JSON.stringify(snap), /"powermetrics"/);
   t.match(JSON.stringify(snap), /Mac15,14/);
+  t.equal(snap.sources.host?.sample?.type, 'host', 'sample --replay reads host.jsonl');
 });
 
 t.test('the dump round-trips through `run --replay`: every source reaches /metrics', async (t) => {
@@ -132,6 +147,23 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   for (const series of ['hw_power_watts', 'silicon_agent_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage'])
     t.match(text, new RegExp(`^${series}\\w*\\{`, 'm'), `${series} present`);
   t.match(text, /^target_info\{.*host_type="Mac15,14".*os_version="15\.5".*silicon_agent_replay="true"/m, 'the manifest\'s facts reach the resource, marked as replay');
+
+  // host: /metrics gives one of the file's readings, read here from the file itself.
+  const readings = readFileSync(join(out, 'host.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cpus: Array<Record<string, number>>; loadavg: number[]; uptimeS: number });
+  const hostText = await waitFor('host on /metrics', async () => {
+    const body = await (await fetch(`http://${agent.address}/metrics`)).text();
+    return /^system_uptime_seconds\{/m.test(body) ? body : undefined;
+  });
+  const hv = (re: RegExp) => hostText.split('\n').filter((l) => re.test(l)).map((l) => Number(l.split(' ').pop()));
+  const [uptime] = hv(/^system_uptime_seconds\{/);
+  const r = readings.find((x) => x.uptimeS === uptime);
+  t.ok(r, `system.uptime ${uptime} is one of the file's readings`);
+  const sum = (k: string) => r!.cpus.reduce((a, c) => a + c[k]!, 0) / 1000;
+  t.same(hv(/^system_cpu_time_seconds_total\{.*cpu_mode="user"/), [sum('user')], "user seconds: the file's ms summed over its CPUs");
+  t.same(hv(/^system_cpu_time_seconds_total\{.*cpu_mode="idle"/), [sum('idle')]);
+  t.same(hv(/^system_cpu_logical_count\{/), [r!.cpus.length]);
+  t.same(hv(/^silicon_agent_cpu_load_average_1m\{/), [r!.loadavg[0]]);
+  t.same(hv(/^silicon_agent_cpu_load_average_15m\{/), [r!.loadavg[2]]);
 });
 
 t.test('a source that cannot run: folder still written, manifest says why, exit 2; bad arguments', async (t) => {
@@ -154,10 +186,16 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
   t.match(m.sources.smc!.note, /not captured: cannot read the SMC here: addon not built/);
   t.ok(readFileSync(join(out, 'vm_stat.txt')).length > 0);
   t.throws(() => readFileSync(join(out, 'powermetrics.plist')));
-  t.match(n.err.join('\n'), /wrote 4 of 6 sources/);
+  t.match(n.err.join('\n'), /wrote 5 of 7 sources/);
 
   t.equal(await dump({ seconds: 0.2, out }, n.ctx), 1, 'refuses a non-empty folder');
   t.match(n.err.join('\n'), /exists and is not empty/);
   t.match(parseDumpArgs(['--seconds', '0']), { ok: false, error: /--seconds/ });
   t.match(parseDumpArgs(['--bogus']), { ok: false });
+});
+
+t.test("an in-process capture's extra files: plain names only, never a replay file or the manifest", async (t) => {
+  t.ok(extraFileOk('host-check-iostat.txt'));
+  for (const bad of ['manifest.json', 'iostat.txt', 'host.jsonl', 'smc.txt', '../x.txt', 'a/b.txt', '.hidden', '', '/etc/passwd'])
+    t.notOk(extraFileOk(bad), JSON.stringify(bad));
 });
