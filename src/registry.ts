@@ -12,6 +12,7 @@ import { AGENT_METRICS } from './catalog/agent.ts';
 import { COMMON_ATTRIBUTES } from './catalog/attributes.ts';
 import type { AttributeTable, CatalogEntry } from './catalog/types.ts';
 import type { Logger } from './log.ts';
+import { filesystems } from './modules/filesystems/index.ts';
 import { iostat } from './modules/iostat/index.ts';
 import type { AnyModule, BaseSourceConfig, LiveContext, ParseContext, SourceModule } from './modules/module.ts';
 import { schemaCheck } from './modules/module.ts';
@@ -28,7 +29,7 @@ import { createReplayPollSource, createReplayStreamSource } from './sources/repl
 import type { Source } from './sources/source.ts';
 import type { SampleCheck } from './store.ts';
 
-export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc] as const satisfies readonly AnyModule[];
+export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc, filesystems] as const satisfies readonly AnyModule[];
 
 type Modules = (typeof MODULES)[number];
 export type SourceName = Modules['name'];
@@ -126,7 +127,7 @@ function replaySource(
   const speed = r.speed ?? 1;
   if (!(speed > 0)) throw new RangeError(`replay speed must be positive, got ${speed}`);
   const hwModel = r.manifest.model ?? opts.hwModel;
-  const base: ParseContext = { ...m.replay.context?.(r.manifest.sources[m.name], c.intervalMs), ...(hwModel !== undefined ? { hwModel } : {}) };
+  const base: ParseContext = { ...m.replay.context?.(r.manifest.sources[m.name], c.intervalMs), ...(hwModel !== undefined ? { hwModel } : {}), sourceConfig: c };
   const mode = m.replay.mode;
   const common = { name: m.name, intervalMs: c.intervalMs, file, speed, logger: opts.logger };
   if (mode.kind === 'stream')

@@ -40,6 +40,8 @@ export interface ParseContext {
   hwModel?: string;
   /** Seconds since the previous reading of this source (SMC: energy integration). */
   sincePreviousS?: number;
+  /** This source's configuration (filesystems: a replay selects volumes by its own settings). */
+  sourceConfig?: BaseSourceConfig;
 }
 
 /** What a live source factory gets besides its configuration. */

@@ -36,6 +36,22 @@ export interface NativeAddon {
   readAllKeys?(): SmcReadResult;
   readKeys?(keys: string[]): SmcReadResult;
   readHidTemperatures?(): { ok: boolean; error?: string; sensors: HidSensor[] };
+  /** macOS only: getfsstat(2) with MNT_NOWAIT, raw (native/fsstat.cc). UNVERIFIED: never run on a Mac. */
+  getfsstat?(): FsstatResult;
+}
+
+/** One mount table entry as getfsstat gives it: f_mntfromname, f_mntonname, f_fstypename, f_flags. */
+export interface FsstatEntry {
+  from: string;
+  on: string;
+  type: string;
+  flags: number;
+}
+export interface FsstatResult {
+  ok: boolean;
+  /** Why not (`getfsstat: <strerror>`), when ok is false. */
+  error?: string;
+  mounts: FsstatEntry[];
 }
 
 export type NativeLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };
