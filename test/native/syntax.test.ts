@@ -19,7 +19,7 @@ function compile(file: string, extra: string[] = []): { ok: boolean; out: string
   const path = file.startsWith('/') ? file : join(ROOT, file);
   const inc = mkdtempSync(join(tmpdir(), 'sa-stub-'));
   try {
-    for (const h of ['IOKit/IOKitLib.h', 'CoreFoundation/CoreFoundation.h']) {
+    for (const h of ['IOKit/IOKitLib.h', 'CoreFoundation/CoreFoundation.h', 'sys/mount.h', 'sys/ucred.h']) {
       mkdirSync(join(inc, h, '..'), { recursive: true });
       writeFileSync(join(inc, h), `#include "${STUB}"\n`);
     }
@@ -42,6 +42,11 @@ t.test('native/smc_iokit.cc compiles against the stub', async (t) => {
 
 t.test('native/hid_temps.cc compiles against the stub', async (t) => {
   const r = compile('native/hid_temps.cc');
+  t.ok(r.ok, r.out);
+});
+
+t.test('native/fsstat.cc compiles against the stub', async (t) => {
+  const r = compile('native/fsstat.cc');
   t.ok(r.ok, r.out);
 });
 
