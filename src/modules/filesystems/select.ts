@@ -84,7 +84,7 @@ export function skipReason(m: MountFact, words: ReadonlySet<string>, cfg: Select
   const ro = readOnlyOf(words);
   if (!cfg.includeReadOnly && (ro === true || words.has('sealed'))) return 'read_only';
   // The sealed system snapshot at `/` (`/dev/disk3s1s1`, a snapshot of disk3s1): in a df capture there is no mode to read.
-  if (m.mountpoint === '/' && (words.has('snapshot') || /^\/dev\/disk\d+s\d+s\d+$/.test(m.device))) return 'read_only';
+  if (!cfg.includeReadOnly && m.mountpoint === '/' && (words.has('snapshot') || /^\/dev\/disk\d+s\d+s\d+$/.test(m.device))) return 'read_only';
   return undefined;
 }
 
