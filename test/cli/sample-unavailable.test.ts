@@ -53,7 +53,7 @@ t.test('some sources give nothing: exit 0, each listed with its reason', async (
 
   const table = await sample(['--timeout', '10']);
   t.equal(table.code, 0);
-  t.match(table.stdout, /\nUnavailable \(2 of 5 sources\)\n {2}iostat +only the since-boot average arrived, no interval row\n {2}smc +.*SILICON_AGENT_NO_NATIVE=1/);
+  t.match(table.stdout, /\nUnavailable \(2 of 6 sources\)\n {2}iostat +only the since-boot average arrived, no interval row\n {2}smc +.*SILICON_AGENT_NO_NATIVE=1/);
   t.match(table.stdout, /Power \(powermetrics\)\n {2}CPU/, 'the sources that worked are shown');
 });
 
@@ -63,7 +63,7 @@ t.test('every source silent or missing: exit 1, all listed', async (t) => {
   const r = await sample(['--json', '--timeout', '3']);
   t.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as SampleOutput;
-  t.same(out.unavailable.map((u) => u.source), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc']);
+  t.same(out.unavailable.map((u) => u.source), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc', 'filesystems']);
   t.match(out.unavailable.find((u) => u.source === 'powermetrics')?.reason, /powermetrics: command not found/);
   t.match(out.unavailable.find((u) => u.source === 'vm_stat')?.reason, /vm_stat/);
 });
