@@ -91,7 +91,7 @@ export const filesystems: SourceModule<FilesystemsSample, FilesystemsConfig> = {
       heading: 'Filesystems (statfs)',
       rows: (s) => [
         ['mountpoint', 'device', 'used', 'free', 'reserved', 'use'],
-        ...s.volumes.map((v) => [v.mountpoint, v.device, GIB(v.usedBytes), GIB(v.freeBytes), GIB(v.reservedBytes), `${((100 * v.usedBytes) / Math.max(1, v.usedBytes + v.freeBytes)).toFixed(0)}%`]),
+        ...s.volumes.map((v) => [v.mountpoint, v.device, GIB(v.usedBytes), GIB(v.freeBytes), GIB(v.reservedBytes), `${Math.ceil((100 * v.usedBytes) / Math.max(1, v.usedBytes + v.freeBytes))}%`]),
       ],
     },
   ],
