@@ -207,3 +207,47 @@ t.test('doctor: the mount table and the shown volumes', async (t) => {
   const withAddon = await filesystems.doctor!({ config: cfg, env, uid: 1000, native: fakeAddon(), run } as never);
   t.equal(withAddon[0]!.status, 'pass');
 });
+
+t.test('getfsstat failing falls back to mount; a failing mount keeps the previous table', async (t) => {
+  const dir = t.testdir({ 'mount.txt': readFileSync(new URL('../../../fixtures/mount/applesilicon-afp-shares-ruby-comment-mount.txt', import.meta.url)), fail: '' });
+  const script = join(dir, 'fake-mount');
+  // Prints the capture, or fails once the file `fail` holds "1".
+  execFileSync('sh', ['-c', `printf '#!/bin/sh\\n[ "$(cat "%s")" = 1 ] && exit 1\\ncat "%s"\\n' "${join(dir, 'fail')}" "${join(dir, 'mount.txt')}" > "${script}" && chmod +x "${script}"`]);
+  const broken = (): NativeLoad => ({ addon: { decode: () => 0, hasIOKit: true, keyDataLayout: {}, getfsstat: () => ({ ok: false, error: 'getfsstat: Operation not permitted', mounts: [] }) } });
+  let clock = 0;
+  const logger = memoryLogger();
+  const reader = createFsReader({ select: DEFAULT_SELECT, mountListIntervalMs: 10_000, mountCommand: script, native: broken, statfs: fakeStatfs(), now: () => clock, logger });
+  const first = await reader.read('shown', signal());
+  if (!('facts' in first)) throw new Error(JSON.stringify(first));
+  t.equal(first.facts.from, 'mount', 'read with mount instead');
+  t.equal(first.facts.mounts.length, 11);
+  t.ok(logger.lines.some((l) => /getfsstat failed/.test(JSON.stringify(l))));
+  execFileSync('sh', ['-c', `echo 1 > "${join(dir, 'fail')}"`]);
+  clock += 20_000;
+  const second = await reader.read('shown', signal());
+  t.equal(reader.mountRuns, 2);
+  if (!('facts' in second)) throw new Error(JSON.stringify(second));
+  t.equal(second.facts.mounts.length, 11, 'the previous table, kept');
+  t.ok(logger.lines.some((l) => /previous mount table is kept/.test(JSON.stringify(l))));
+});
+
+t.test('hostile getfsstat entries: escaped and bounded attributes, never a crash', async (t) => {
+  const long = '/Volumes/' + 'n'.repeat(2000);
+  const table: FsstatEntry[] = [
+    { from: '/dev/disk4s1\u0000\u001b[31m', on: '/Volumes/evil\u202e\u0007', type: 'apfs', flags: 0x1000 },
+    { from: '/dev/disk5s1', on: long, type: 'apfs\n', flags: 0x1000 },
+    { from: '', on: '/Volumes/empty', type: 'apfs', flags: 0x1000 },
+  ];
+  const statfs = async () => ({ bsize: 4096, blocks: 100, bfree: 50, bavail: 40 });
+  const reader = createFsReader({ select: DEFAULT_SELECT, mountListIntervalMs: 60_000, mountCommand: '/x', native: fakeAddon(table), statfs });
+  const r = await reader.read('shown', signal());
+  if (!('facts' in r)) throw new Error('no facts');
+  const out = parseFilesystems(JSON.stringify(r.facts));
+  t.same(out.map((x) => (x.type === 'error' ? (x as ParseError).kind : x.type)), ['invalid_value', 'filesystems'], 'the entry without a device is a typed error');
+  const s = sampleOf(out);
+  t.same(s.volumes[0]!.mountpoint, '/Volumes/evil\\u{202e}\\u{7}');
+  t.same(s.volumes[0]!.device, '/dev/disk4s1\\u{0}\\u{1b}[31m');
+  t.equal(s.volumes[1]!.mountpoint.length, 160);
+  t.equal(s.volumes[1]!.fsType, 'apfs\\u{a}');
+  t.equal(s.volumes[1]!.usedBytes, 50 * 4096);
+});
