@@ -29,7 +29,7 @@ const capacity = (v: Volume): number => Math.ceil((100 * v.usedBytes) / (v.usedB
 
 t.test('every real capture parses to one schema-valid sample without error', async (t) => {
   const files = [...readdirSync(DF).map((f) => [DF, f] as const), ...readdirSync(MOUNT).map((f) => [MOUNT, f] as const)];
-  t.equal(files.length, 6);
+  t.equal(files.length, 7);
   for (const [dir, f] of files) {
     const r = parseFilesystems(read(dir, f));
     t.same(kinds(r), ['sample'], f);
@@ -175,10 +175,12 @@ t.test('stacked mounts: only the top mount of a mountpoint is shown', async (t) 
 });
 
 t.test('GNU df and Linux mount (the forms the Linux live test reads)', async (t) => {
-  const df = 'Filesystem     1K-blocks     Used Available Use% Mounted on\n/dev/vda       264212084 19324680  76176584  21% /\n';
-  const mount = '/dev/vda on / type ext4 (rw,relatime,discard)\nproc on /proc type proc (rw,relatime)\n';
-  const s = only(parseFilesystems(mount + df));
-  t.same(s.volumes.map((v) => [v.mountpoint, v.fsType, v.mode, v.usedBytes, v.freeBytes]), [['/', 'ext4', 'rw', 19324680 * KIB, 76176584 * KIB]]);
+  const text = readFileSync(new URL('../../../fixtures/synthetic/filesystems/linux-vm-mount-then-gnu-df-k.txt', import.meta.url), 'utf8');
+  // `/dev/vda       264212084 19324856  76176408  21% /`
+  const s = only(parseFilesystems(text));
+  t.same(s.volumes.map((v) => [v.mountpoint, v.fsType, v.mode, v.totalBytes, v.usedBytes, v.freeBytes]), [['/', 'ext4', 'rw', 264212084 * KIB, 19324856 * KIB, 76176408 * KIB]]);
+  t.equal(s.volumes[0]!.reservedBytes, (264212084 - 19324856 - 76176408) * KIB, 'ext4’s blocks kept for root');
+  t.equal(Math.ceil((100 * s.volumes[0]!.usedBytes) / (s.volumes[0]!.usedBytes + s.volumes[0]!.freeBytes)), 21, 'GNU df’s Use%');
 });
 
 t.test('attribute values: control and format characters escaped, long ones cut with a hash', async (t) => {
@@ -221,4 +223,30 @@ t.test('metrics: usage per state adds up to the size; utilization is used ÷ (us
   t.equal(util.v, 556391796 / (556391796 + 385080668));
   t.notOk('system.filesystem.state' in util.a);
   t.equal(util.a['system.device'], '/dev/disk3s5');
+});
+
+t.test('mount, macOS 11+ (real): the sealed read-only `/` skipped, Data and VM first, then the three external disks', async (t) => {
+  const text = read(MOUNT, 'macos11plus-disk1-sealed-root-3-external-apfs-mount.txt');
+  const s = only(parseFilesystems(text));
+  t.equal(s.mounts, 10);
+  t.equal(s.skipped, 5, '/, devfs, Preboot, Update, map auto_home');
+  t.equal(s.unsized, 5, 'Data, VM, DeVonDaTa, 2T-Xx, bakUp: shown, but a mount capture has no sizes');
+  const capped = only(parseFilesystems(text, { ...DEFAULT_SELECT, maxVolumes: 3 }));
+  t.equal(capped.overLimit, 2);
+  // With sizes (each mountpoint's statfs from a fake reading), the order and attributes show.
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  const df = ['Filesystem 1024-blocks Used Available Capacity Mounted on'];
+  for (const l of lines) {
+    const m = /^(.+?) on (\/.*) \(/.exec(l)!;
+    df.push(`${m[1]} 1000 100 800 12% ${m[2]}`);
+  }
+  const sized = only(parseFilesystems(text + df.join('\n') + '\n'));
+  t.same(sized.volumes.map((v) => [v.mountpoint, v.role, v.mode, v.fsType]), [
+    ['/System/Volumes/Data', 'data', 'rw', 'apfs'],
+    ['/System/Volumes/VM', 'vm', 'rw', 'apfs'],
+    ['/Volumes/DeVonDaTa', 'other', 'rw', 'apfs'],
+    ['/Volumes/2T-Xx', 'other', 'rw', 'apfs'],
+    ['/Volumes/bakUp', 'other', 'rw', 'apfs'],
+  ]);
+  t.equal(sized.volumes[0]!.device, '/dev/disk1s1');
 });
