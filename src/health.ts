@@ -12,6 +12,7 @@
  * shared with the catalog's attribute table, never free text.
  */
 import type { DropReason, ParseErrorKind } from './samples.ts';
+import { scrub } from './secrets.ts';
 import type { SourceStatus } from './sources/source.ts';
 
 /** Outcome of one OTLP export (`silicon_agent.outcome`). */
@@ -182,13 +183,13 @@ export class Health implements HealthView {
     this.changed();
   }
 
-  /** One OTLP export finished. `error` must already be free of secrets. */
+  /** One OTLP export finished. `error` is scrubbed of registered secrets again here (src/secrets.ts). */
   exported(outcome: ExportOutcome, error?: string): void {
     this.exportCounts[outcome]++;
     if (outcome === 'success') this.successAt = this.now();
     else {
       this.failureAt = this.now();
-      if (error !== undefined) this.exportError = error.slice(0, 300);
+      if (error !== undefined) this.exportError = scrub(error).slice(0, 300);
     }
     this.changed();
   }

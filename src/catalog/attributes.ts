@@ -16,14 +16,18 @@ export const PAGING_DIRECTIONS = ['in', 'out'] as const;
 export const PAGING_STATES = ['used', 'free'] as const;
 
 export const COMMON_ATTRIBUTES: AttributeTable = {
-  'hw.id': { doc: 'Stable id of the component: `cpu`, `gpu`, `fan0`, an SMC key such as `TCMb`, or `hid:<name>#<n>`.' },
+  'hw.id': { doc: 'Stable id of the component: `cpu`, `gpu`, `fan0`, `host` (the whole machine), an SMC key such as `TCMb`, or `hid:<name>#<n>`.' },
   'hw.type': { doc: 'OTel hardware type.', values: HW_TYPES },
   'hw.name': { doc: 'Human label of a sensor from the sensor catalog (e.g. `CPU die average`).' },
-  'hw.limit_type': { doc: 'Which fan limit: `min` or `max`.', values: ['min', 'max'] },
+  'hw.limit_type': {
+    doc: 'Which fan limit: `low.degraded` is the SMC minimum (`F*Mn`: the controller never runs the fan slower, so a reading below it means a failing fan), `max` the SMC maximum (`F*Mx`).',
+    values: ['low.degraded', 'max'],
+  },
+  'hw.parent': { doc: 'The die a temperature sensor sits on, `die0` or `die1`, where the SMC key bank shows it (Ultra chips).' },
   'hw.gpu.task': { doc: 'Always `general` (powermetrics reports one GPU utilisation).', values: ['general'] },
   'cpu.logical_number': { doc: 'Logical CPU number as powermetrics numbers it.' },
   'cpu.mode': { doc: 'CPU mode.', values: CPU_MODES },
-  'macos.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
+  'silicon_agent.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
   'system.paging.direction': { doc: 'Paging direction.', values: PAGING_DIRECTIONS },
   'system.paging.state': { doc: 'Swap state.', values: PAGING_STATES },
   'system.device': {

@@ -7,7 +7,7 @@
 export const NOT_SHOWN: Readonly<Record<string, string>> = {
   'system.cpu.frequency':
     'Cores of one cluster share a clock domain on Apple Silicon, so per-core frequency repeats "Cluster frequency per die" with a line per core (32 per M3 Ultra node); per-core activity, which does differ between cores, is drawn in "Core activity now".',
-  'macos.memory.pages':
+  'silicon_agent.memory.pages':
     'The kernel page queues overlap (active, inactive, file-backed and anonymous count the same pages twice), so no panel can stack them honestly; "Memory by state" shows the additive Activity Monitor breakdown derived from them.',
   'system.filesystem.usage': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',
   'system.filesystem.utilization': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',

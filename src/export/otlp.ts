@@ -14,22 +14,16 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { Health } from '../health.ts';
+import { redactUrl, scrub } from '../secrets.ts';
 
 import type { Logger } from '../log.ts';
 
 /** ExportResultCode.SUCCESS in @opentelemetry/core. */
 const SUCCESS = 0;
 
-/** A URL without user:password, safe to log. */
+/** A URL safe to log: user:password and query redacted (src/secrets.ts). */
 export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '[unparseable url]';
-  }
+  return redactUrl(url);
 }
 
 type ExportCallback = Parameters<PushMetricExporter['export']>[1];
@@ -59,7 +53,7 @@ export class CountingExporter implements PushMetricExporter {
           this.log?.info('OTLP export recovered', { url: this.url });
         }
       } else {
-        this.health.exported('failure', r.error?.message ?? 'unknown error');
+        this.health.exported('failure', scrub(r.error?.message ?? 'unknown error'));
         this.failing = true;
         this.log?.once('otlp:failure', 'warn', 'OTLP export failed; will retry at the next interval', {
           url: this.url,

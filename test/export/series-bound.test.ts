@@ -117,9 +117,9 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
     t.equal(byName.get('system_filesystem_utilization_ratio'), 8);
     t.equal(filesystems, FS_SHARE, `filesystems' own share: ${filesystems} series`);
     t.equal(byName.get('system_cpu_frequency_hertz'), 32);
-    t.equal(byName.get('macos_cpu_cluster_frequency_hertz'), 6);
+    t.equal(byName.get('silicon_agent_cpu_cluster_frequency_hertz'), 6);
     t.equal(byName.get('hw_temperature_celsius'), Math.min(n, MAX_TEMPERATURE_SERIES));
-    t.equal(byName.get('macos_temperature_max_celsius'), groups.length * 2, 'one group maximum per group and die');
+    t.equal(byName.get('silicon_agent_temperature_max_celsius'), groups.length * 2, 'one group maximum per group and die');
   }
 });
 
