@@ -4,7 +4,7 @@
  * them into one table, and docs/metrics.md lists it. Where the set of values is closed, `values` is
  * the typed constant the writers use, so the docs, the tests and the code cannot disagree.
  */
-import { EXPORT_OUTCOMES } from '../health.ts';
+import { EXPORT_ERROR_TYPES, EXPORT_OUTCOMES } from '../health.ts';
 import { DROP_REASONS, PARSE_ERROR_KINDS } from '../samples.ts';
 import type { AttributeTable } from './types.ts';
 
@@ -35,7 +35,10 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
   },
   'silicon_agent.source': { doc: 'The agent source (a module name in src/registry.ts).' },
   'silicon_agent.process': { doc: 'Which process: `agent`, or the source whose child it is (`powermetrics`, `iostat`).' },
-  'error.type': { doc: 'Kind of parse error.', values: PARSE_ERROR_KINDS },
+  'error.type': {
+    doc: 'Kind of parse error (`silicon_agent.parse.errors`), or class of a failed OTLP export (`silicon_agent.exports`, failures only).',
+    values: [...PARSE_ERROR_KINDS, ...EXPORT_ERROR_TYPES],
+  },
   'silicon_agent.drop_reason': { doc: 'Why a value was dropped before export.', values: DROP_REASONS },
   'silicon_agent.outcome': { doc: 'Outcome of an OTLP export.', values: EXPORT_OUTCOMES },
 };

@@ -157,7 +157,7 @@ t.test('a failing collector is counted, never fatal, and the pull endpoint keeps
   const res = await fetch(`http://127.0.0.1:${promPort}/metrics`);
   t.equal(res.status, 200);
   const text = await res.text();
-  t.match(text, /silicon_agent_exports_total\{silicon_agent_outcome="failure",[^}]*\} [1-9]/);
+  t.match(text, /silicon_agent_exports_total\{error_type="unavailable",[^}]*silicon_agent_outcome="failure"[^}]*\} [1-9]/, 'refused: unavailable');
   t.match(text, /^hw_energy_joules_total\{hw_id="cpu"/m);
   await agent.stop();
   const logged = JSON.stringify(log.lines);
