@@ -27,4 +27,6 @@ export const NOT_SHOWN: Readonly<Record<string, string>> = {
     'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
   'system.network.packet.dropped':
     'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
+  'system.filesystem.usage': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',
+  'system.filesystem.utilization': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',
 };
