@@ -287,7 +287,7 @@ export class PrometheusServer {
 
   private reject(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string, close: boolean, headers: Record<string, string> = {}): void {
     res.shouldKeepAlive = res.shouldKeepAlive && !close;
-    const h: Record<string, string> = { 'content-type': TEXT, ...headers };
+    const h: Record<string, string> = { 'content-type': TEXT, 'content-length': String(Buffer.byteLength(text)), ...headers };
     if (close) h.connection = 'close';
     res.writeHead(status, h).end(req.method === 'HEAD' ? undefined : text);
     if (close) res.once('finish', () => req.socket.end());
