@@ -204,7 +204,8 @@ export interface PrometheusServerOptions {
 }
 
 interface Rendering {
-  body: string;
+  /** Encoded once, sent as is to every scrape that shares it. */
+  body: Buffer;
   atMs: number;
 }
 
@@ -258,7 +259,7 @@ export class PrometheusServer {
     this.collections++;
     const p = this.text().then(
       (body) => {
-        this.last = { body, atMs: performance.now() };
+        this.last = { body: Buffer.from(body, 'utf8'), atMs: performance.now() };
         return this.last;
       },
     );
@@ -335,7 +336,7 @@ export class PrometheusServer {
     if (res.destroyed || socket.destroyed) return;
     this.scrapes++;
     this.opts.onScrape?.();
-    res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(rendering.body) });
+    res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': rendering.body.length });
     res.end(req.method === 'HEAD' ? undefined : rendering.body);
   }
 
