@@ -5,6 +5,7 @@
  * configuration's checks of `path` and `maxConnections`.
  */
 import type http from 'node:http';
+import net from 'node:net';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import t, { type Test } from 'tap';
 import { ConfigSchema } from '../../src/config.ts';
@@ -111,6 +112,38 @@ t.test('the header timeout closes a slow sender; a keep-alive connection outlive
   const kept = await exchange(port, [SCRAPE, SCRAPE], { gapMs: idle });
   t.same(kept.responses.map((r) => r.status), [200, 200], `idle ${idle} ms between two scrapes: the same connection answers both`);
   t.equal(LIMITS.keepAliveTimeoutMs, 65_000, 'keep-alive idle limit, longer than any scrape interval up to 60 s');
+});
+
+t.test('a client that sends but never reads is closed once its queued answers have not moved for 30 s', async (t) => {
+  const log = memoryLogger();
+  const prom = new PrometheusServer({ host: '127.0.0.1', port: 0, path: '/metrics', log });
+  const provider = new MeterProvider({ readers: [prom.reader] });
+  // About 1.3 MB of text per answer (the SDK keeps at most 2,000 series per metric, so the labels are
+  // long), so 16 pipelined answers overflow both sockets' buffers.
+  provider
+    .getMeter('limits-test')
+    .createObservableGauge('test.wide')
+    .addCallback((r) => {
+      for (let i = 0; i < 2000; i++) r.observe(i, { series: `s${i}`.padEnd(600, 'x') });
+    });
+  const { port } = await prom.listen();
+  t.teardown(async () => {
+    await prom.close();
+    await provider.shutdown();
+  });
+  const socket = net.connect(port, '127.0.0.1', () => {
+    socket.write(SCRAPE.repeat(16));
+    socket.pause(); // never reads
+  });
+  socket.on('error', () => {});
+  t.teardown(() => socket.destroy());
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  await waitFor(() => log.lines.some((l) => l.msg === 'connection not reading its answers for 30 s: closed'), { what: 'the stalled connection closed' });
+  socket.resume(); // read what the kernel still holds: then the close the server made is seen
+  await closed;
+  t.equal(LIMITS.stalledWriteMs, 30_000);
+  t.pass('closed by the server, logged once');
+  t.equal(log.lines.filter((l) => l.kind === 'prometheus:stalled').length, 1);
 });
 
 t.test('configuration: path limited to RFC 3986 path characters; maxConnections 1..512, default 64', async (t) => {
