@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// BURST_ROOT: measure another checkout (e.g. main, for a before/after pair in one session).
+const ROOT = process.env.BURST_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const MiB = 1048576;
 const SCRAPES = Number(process.env.BURST_SCRAPES ?? 2000);
 const CONCURRENCY = Number(process.env.BURST_CONCURRENCY ?? 50);
