@@ -104,8 +104,12 @@ t.test('header size, header count and pipelining boundaries', async (t) => {
 
 t.test('the header timeout closes a slow sender; a keep-alive connection outlives it', async (t) => {
   const { port, log } = await server(t);
-  const slow = await exchange(port, ['GET /metrics HTTP/1.1\r\n', ...Array.from({ length: 60 }, (_, i) => `X-${i}: a\r\n`)], { gapMs: 500 });
+  const [slow, silent] = await Promise.all([
+    exchange(port, ['GET /metrics HTTP/1.1\r\n', ...Array.from({ length: 60 }, (_, i) => `X-${i}: a\r\n`)], { gapMs: 500 }),
+    exchange(port, [''], { halfClose: false }),
+  ]);
   t.equal(slow.responses[0]?.status, 408, 'a request whose headers never finish: 408 and closed');
+  t.equal(silent.responses[0]?.status, 408, 'a connection that sends nothing: 408 and closed too');
   t.ok(log.lines.some((l) => l.code === 'ERR_HTTP_REQUEST_TIMEOUT'), 'logged');
   // Scrape, stay idle past the header timeout, scrape again on the same connection.
   const idle = LIMITS.headersTimeoutMs + 2 * LIMITS.checkEveryMs;
