@@ -29,4 +29,6 @@ export const NOT_SHOWN: Readonly<Record<string, string>> = {
     'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
   'system.filesystem.usage': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',
   'system.filesystem.utilization': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',
+  'silicon_agent.http.connections.refused':
+    'A count that should stay at 0: a panel would be a flat line. It belongs in an alert (increase over 5 m above 0 means something holds the endpoint\'s connections or a scraper opens too many); the endpoint also logs each burst once.',
 };
