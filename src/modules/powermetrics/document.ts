@@ -51,7 +51,7 @@ export const POWERMETRICS_SELECT: PlistSelect = {
     ane_power: true,
     combined_power: true,
   },
-  gpu: { freq_hz: true, idle_ratio: true, dvfm_states: [{ freq: true }] },
+  gpu: { freq_hz: true, idle_ratio: true, dvfm_states: [{ freq: true }], gpu_energy: true },
 };
 
 export interface PowermetricsOptions {
@@ -309,7 +309,8 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
       }
       const mode = options.clusterActive ?? 'auto';
       const fromCpus = mode === 'cpus' || (mode === 'auto' && clusterActivityUnreliable(sample.hwModel));
-      const { dies, clusterDie, cpuDie } = assignDies(raw);
+      const { dies, clusterDie, conflict } = assignDies(raw, sample.hwModel);
+      if (conflict !== undefined) err(ctx, 'unknown_layout', `die map: ${conflict}; every CPU reported on die 0`);
       sample.dies = dies;
       for (let i = 0; i < raw.length; i++) {
         const c = raw[i]!;
@@ -345,7 +346,8 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
             cpu: x.cpu,
             cluster: c.name,
             kind: c.kind,
-            die: c.cpus.length > 0 && dies > 1 ? cpuDie(x.cpu) : die,
+            // A cluster never straddles dies (assignDies checks it), so its CPUs share its die.
+            die,
             freqHz: x.freqHz,
             activeRatio: x.activeRatio,
             idleRatio: x.idleRatio,
@@ -371,6 +373,17 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
     if (idle !== undefined) sample.gpuActiveRatio = clamp01(1 - idle);
     const m = maxDvfsHz(gpu.dvfm_states);
     if (m !== undefined) sample.gpuMaxDvfsFreqHz = m;
+    // GPU rail rule: processor.gpu_energy when the processor dict exists (it is the window the CPU
+    // and ANE rails and combined_power share); gpu.gpu_energy (also mJ) only when there is no
+    // processor dict, i.e. the gpu_power sampler alone (M4 Pro captures). It has no gpu_power
+    // next to it, so the rail has no reportedPowerW.
+    if (proc === undefined && gpu.gpu_energy !== undefined) {
+      const e = num(ctx, gpu, 'gpu_energy', 'gpu', false);
+      if (e !== undefined) {
+        if (e < 0) err(ctx, 'invalid_value', 'gpu: negative gpu_energy');
+        else sample.gpu = { powerW: e / 1000 / elapsedS, energyJ: e / 1000 };
+      }
+    }
   }
 
   const th = root.thermal_pressure;
