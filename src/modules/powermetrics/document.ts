@@ -15,13 +15,15 @@ import { parseError } from '../../samples.ts';
 import { powermetricsSampleProblem } from './check.ts';
 import type { ClusterSample, CpuSample, PowermetricsSample, RailSample } from './sample.ts';
 import { THERMAL_PRESSURE_LEVELS } from './sample.ts';
+import { AppTracker } from './apps.ts';
+import { readAppWindow, TASKS_SELECT } from './tasks.ts';
 import { assignDies, classifyCluster, clusterActivityUnreliable } from './topology.ts';
 
 type Result = PowermetricsSample | ParseError;
 
 /**
- * The keys the agent reads. Everything else (tasks, coalitions, all_tasks, network, disk,
- * interrupts, battery, per-CPU dvfm_states, GPU sw states…) is skipped by the scanner unparsed.
+ * The keys the agent reads. Everything else (all_tasks, the tasks' wakeups and QoS figures, network,
+ * disk, interrupts, battery, per-CPU dvfm_states, GPU sw states…) is skipped by the scanner unparsed.
  */
 export const POWERMETRICS_SELECT: PlistSelect = {
   is_delta: true,
@@ -31,6 +33,7 @@ export const POWERMETRICS_SELECT: PlistSelect = {
   kern_boottime: true,
   timestamp: true,
   thermal_pressure: true,
+  ...TASKS_SELECT,
   processor: {
     clusters: [
       {
@@ -70,6 +73,14 @@ export interface PowermetricsOptions {
    * its test), which allocates nothing on the agent's per-sample path.
    */
   validate?: boolean;
+  /**
+   * The top-N tracker that turns each document's per-app usage into series (./apps.ts). The stream
+   * parser passes one that lives as long as it does; without one, each document gets a fresh tracker
+   * (its totals are then that document's usage).
+   */
+  apps?: AppTracker;
+  /** Apps with their own series when no tracker is passed (default 10). */
+  topApps?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,6 +395,14 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
         else sample.gpu = { powerW: e / 1000 / elapsedS, energyJ: e / 1000 };
       }
     }
+  }
+
+  const aw = readAppWindow(root);
+  if (aw) {
+    if (aw.window.bad > 0) err(ctx, 'malformed', `${aw.window.by === 'coalition' ? 'coalitions' : 'tasks'}: ${aw.window.bad} entries without a dict or a name skipped`);
+    if (aw.invalid > 0) err(ctx, 'invalid_value', `${aw.window.by === 'coalition' ? 'coalitions' : 'tasks'}: ${aw.invalid} values not a number ≥ 0, read as 0`);
+    const tracker = options.apps ?? new AppTracker(options.topApps === undefined ? {} : { top: options.topApps });
+    sample.apps = tracker.apply(aw.window);
   }
 
   const th = root.thermal_pressure;
