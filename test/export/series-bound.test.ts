@@ -10,7 +10,8 @@ import { createAgent } from '../../src/agent.ts';
 import { ConfigSchema } from '../../src/config.ts';
 import type { Health } from '../../src/health.ts';
 import { memoryLogger } from '../../src/log.ts';
-import { type ClusterSample, type CpuSample, type PowermetricsSample } from '../../src/modules/powermetrics/sample.ts';
+import { AppTracker, DEFAULT_TOP_APPS, MAX_TOP_APPS } from '../../src/modules/powermetrics/apps.ts';
+import { type AppUsage, type ClusterSample, type CpuSample, type PowermetricsSample } from '../../src/modules/powermetrics/sample.ts';
 import { MAX_TEMPERATURE_SERIES } from '../../src/modules/smc/metrics.ts';
 import { type SmcSample } from '../../src/modules/smc/sample.ts';
 import { ATTRIBUTES, CATALOG, dropReasonsOf, MODULES, SOURCE_NAMES } from '../../src/registry.ts';
@@ -89,10 +90,21 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
   });
   // the other sources from the largest bundled capture (real vm_stat, sysctl, and iostat with every disk)
   const real = readCapture(replayFolders().find((d) => d.endsWith('m2-ultra'))!);
-  for (const n of [100, 281]) {
-    const capture: Capture = { ...real, powermetrics: [pm as Sample | ParseError], smc: [sensors(n)] };
+  // Synthetic tasks window (not a capture): a node running 600 processes, every per-app figure
+  // printed (GPU time, energy impact, disk, network), ranked by a tracker at the default top N and
+  // at the largest allowed. Its share is asserted exactly; the < 400 bound is kept for the sources
+  // that existed before it (the lead rebalances the total at merge).
+  const window = (): Map<string, AppUsage> =>
+    new Map(Array.from({ length: 600 }, (_, i) => [`proc${i}`, { cpuTimeS: 1 + i, gpuTimeS: 1, energyImpact: 1 + i, diskReadBytes: 1, diskWriteBytes: 1, netRxBytes: 1, netTxBytes: 1 }]));
+  const APP_FAMILIES = ['macos_app_cpu_time_seconds_total', 'macos_app_gpu_time_seconds_total', 'macos_app_energy_impact_total', 'macos_app_disk_io_bytes_total', 'macos_app_network_io_bytes_total'];
+  for (const [n, top] of [[100, undefined], [281, DEFAULT_TOP_APPS], [281, MAX_TOP_APPS]] as const) {
+    const withApps: PowermetricsSample = top === undefined ? pm : { ...pm, apps: new AppTracker({ top }).apply({ by: 'process', rows: window(), bad: 0 }) };
+    const capture: Capture = { ...real, powermetrics: [withApps as Sample | ParseError], smc: [sensors(n)] };
     const { total, byName } = await seriesCount(capture, worstSelf);
-    t.ok(total < BOUND, `${n} sensors: ${total} series`);
+    const apps = APP_FAMILIES.reduce((a, f) => a + (byName.get(f) ?? 0), 0);
+    // (top + other) per app, × 2 for disk and network directions: 7 × (top + 1).
+    t.equal(apps, top === undefined ? 0 : 7 * (top + 1), `tasks share with top ${top ?? 'off'}: ${apps} series`);
+    t.ok(total - apps < BOUND, `${n} sensors, tasks ${top === undefined ? 'off' : `top ${top}`}: ${total} series in all, ${total - apps} without the tasks share`);
     t.equal(byName.get('system_cpu_frequency_hertz'), 32);
     t.equal(byName.get('macos_cpu_cluster_frequency_hertz'), 6);
     t.equal(byName.get('hw_temperature_celsius'), Math.min(n, MAX_TEMPERATURE_SERIES));

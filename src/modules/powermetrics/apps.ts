@@ -24,6 +24,8 @@ import type { AppWindow } from './tasks.ts';
 import { addUsage, emptyUsage } from './tasks.ts';
 
 export const DEFAULT_TOP_APPS = 10;
+/** Largest configurable top N: 21 series per app metric, 147 over the five (test/export/series-bound.test.ts). */
+export const MAX_TOP_APPS = 20;
 export const ABSENT_LIMIT = 3;
 export const HYSTERESIS = 1.5;
 export const SMOOTHING = 0.5;

@@ -12,14 +12,14 @@ import { APP_GROUPINGS, POWERMETRICS_METRICS } from './metrics.ts';
 import { createPowermetricsParser } from './parser.ts';
 import { plistUnits } from './replay-units.ts';
 import { PowermetricsSample } from './sample.ts';
-import { DEFAULT_TOP_APPS } from './apps.ts';
+import { DEFAULT_TOP_APPS, MAX_TOP_APPS } from './apps.ts';
 import { createPowermetricsSource, DEFAULT_SAMPLERS, POWERMETRICS_SAMPLERS, powermetricsCommandLine } from './source.ts';
 
 export const PowermetricsConfig = sourceConfig(5000, {
   /** `tasks` (per-app usage) is opt-in: add it to the list; it brings TASKS_FLAGS (source.ts). */
   samplers: z.array(z.enum(POWERMETRICS_SAMPLERS)).min(1).default([...DEFAULT_SAMPLERS]),
   /** Apps with their own series when `tasks` is on; the rest are summed as `other` (./apps.ts). */
-  topApps: z.number().int().min(1).max(50).default(DEFAULT_TOP_APPS),
+  topApps: z.number().int().min(1).max(MAX_TOP_APPS).default(DEFAULT_TOP_APPS),
   /** Run powermetrics through `sudo -n` when the agent is not root (needs a sudoers rule). */
   sudo: z.boolean().default(false),
 });
