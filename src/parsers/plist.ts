@@ -378,7 +378,58 @@ function parseDictAll(): PlistDict {
   return obj;
 }
 
+/** Seek mode (PLIST_SEEK): P is just after `<dict>`. */
+function parseDictSeek(sel: SelDict): PlistDict {
+  enter();
+  const start = P;
+  // The dict's end, and the ranges of the dicts nested in it (keys inside them are not ours).
+  const nested: number[] = [];
+  let depth = 1;
+  let p = start;
+  let open = -1;
+  let end: number;
+  for (;;) {
+    const h = S.indexOf('dict>', p);
+    if (h < 0) cut('dict', start);
+    const prev = S.charCodeAt(h - 1);
+    if (prev === C_SLASH && S.charCodeAt(h - 2) === C_LT) {
+      if (--depth === 0) {
+        end = h - 2;
+        break;
+      }
+      if (depth === 1) nested.push(open, h);
+    } else if (prev === C_LT) {
+      if (++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, h);
+      if (depth === 2) open = h;
+    }
+    p = h + 5;
+  }
+  const obj: PlistDict = {};
+  const needles = sel.needles;
+  for (let i = 0; i < needles.length; i++) {
+    const e = needles[i]!;
+    let at = -1;
+    let q = start;
+    for (;;) {
+      const h = S.indexOf(e.needle, q);
+      if (h < 0 || h >= end) break;
+      q = h + e.needle.length;
+      if (S.charCodeAt(h - 1) !== C_GT || !S.startsWith('<key>', h - 5)) continue;
+      let inside = false;
+      for (let j = 0; j < nested.length; j += 2) if (h > nested[j]! && h < nested[j + 1]!) inside = true;
+      if (!inside) at = h;
+    }
+    if (at < 0) continue;
+    P = at + e.needle.length;
+    put(obj, e.key, parseValue(e.sel));
+  }
+  P = end + 7;
+  DEPTH--;
+  return obj;
+}
+
 function parseDictSel(sel: SelDict): PlistDict {
+  if (sel.seek) return parseDictSeek(sel);
   enter();
   const obj: PlistDict = {};
   const byLen = sel.byLen;

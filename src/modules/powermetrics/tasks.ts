@@ -18,7 +18,7 @@
  * GPU, wakeups, disk and network use, as Activity Monitor shows it), not joules.
  */
 import type { PlistDict, PlistSelect, PlistValue } from '../../parsers/plist-model.ts';
-import { PlistDate } from '../../parsers/plist-model.ts';
+import { PLIST_SEEK, PlistDate } from '../../parsers/plist-model.ts';
 import type { AppUsage } from './sample.ts';
 
 const ROW = {
@@ -32,10 +32,10 @@ const ROW = {
   bytes_sent: true,
 } as const;
 
-/** The keys read from `tasks` and `coalitions` (merged into POWERMETRICS_SELECT). */
+/** The keys read from `tasks` and `coalitions` (merged into POWERMETRICS_SELECT); a coalition's tasks in seek mode (~60 keys, 2 read). */
 export const TASKS_SELECT: { [key: string]: PlistSelect } = {
   tasks: [ROW],
-  coalitions: [{ ...ROW, tasks: [{ bytes_received: true, bytes_sent: true }] }],
+  coalitions: [{ ...ROW, tasks: [{ [PLIST_SEEK]: true, bytes_received: true, bytes_sent: true }] }],
 };
 
 /** Longest app name kept (longer names are cut, so a hostile name cannot blow up label sizes). */
