@@ -378,52 +378,29 @@ function parseDictAll(): PlistDict {
   return obj;
 }
 
-/** Seek mode (PLIST_SEEK): P is just after `<dict>`. */
+/** Seek mode (PLIST_SEEK): P is just after `<dict>`. Keys inside nested dicts are not this dict's. */
 function parseDictSeek(sel: SelDict): PlistDict {
   enter();
   const start = P;
-  // The dict's end, and the ranges of the dicts nested in it (keys inside them are not ours).
   const nested: number[] = [];
-  let depth = 1;
-  let p = start;
-  let open = -1;
-  let end: number;
-  for (;;) {
-    const h = S.indexOf('dict>', p);
-    if (h < 0) cut('dict', start);
-    const prev = S.charCodeAt(h - 1);
-    if (prev === C_SLASH && S.charCodeAt(h - 2) === C_LT) {
-      if (--depth === 0) {
-        end = h - 2;
-        break;
-      }
-      if (depth === 1) nested.push(open, h);
-    } else if (prev === C_LT) {
-      if (++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, h);
-      if (depth === 2) open = h;
-    }
-    p = h + 5;
-  }
+  skipContainer(start, true, nested);
+  const after = P;
+  const end = after - 7;
   const obj: PlistDict = {};
-  const needles = sel.needles;
-  for (let i = 0; i < needles.length; i++) {
-    const e = needles[i]!;
+  for (let i = 0; i < sel.needles.length; i++) {
+    const e = sel.needles[i]!;
     let at = -1;
-    let q = start;
-    for (;;) {
-      const h = S.indexOf(e.needle, q);
-      if (h < 0 || h >= end) break;
-      q = h + e.needle.length;
+    for (let h = S.indexOf(e.needle, start); h >= 0 && h < end; h = S.indexOf(e.needle, h + e.needle.length)) {
       if (S.charCodeAt(h - 1) !== C_GT || !S.startsWith('<key>', h - 5)) continue;
       let inside = false;
       for (let j = 0; j < nested.length; j += 2) if (h > nested[j]! && h < nested[j + 1]!) inside = true;
-      if (!inside) at = h;
+      if (!inside) at = h; // the last one wins, as in walk mode
     }
     if (at < 0) continue;
     P = at + e.needle.length;
     put(obj, e.key, parseValue(e.sel));
   }
-  P = end + 7;
+  P = after;
   DEPTH--;
   return obj;
 }
@@ -532,7 +509,7 @@ function skipValue(): void {
  * powermetrics output than `<`, which is what makes the search fast (V8 looks for the first
  * character with memchr). `<dict/>` does not match and so does not open.
  */
-function skipContainer(from: number, isDict: boolean): void {
+function skipContainer(from: number, isDict: boolean, nested?: number[]): void {
   const needle = isDict ? 'dict>' : 'array>';
   let depth = 1;
   let p = from;
@@ -545,8 +522,10 @@ function skipContainer(from: number, isDict: boolean): void {
         P = h + needle.length;
         return;
       }
+      if (depth === 1) nested?.push(h); // end of a directly nested container (seek mode)
     } else if (prev === C_LT) {
       if (++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, h);
+      if (depth === 2) nested?.push(h); // start of one
     }
     p = h + needle.length;
   }
