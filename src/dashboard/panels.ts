@@ -12,6 +12,7 @@
  */
 import type { RowSpec } from './model.ts';
 import { AGENT_ROW } from './rows/agent.ts';
+import { APPS_FLEET_PANELS, APPS_ROW } from './rows/apps.ts';
 import { CPU_ROW } from './rows/cpu.ts';
 import { DISKS_ROW } from './rows/disks.ts';
 import { FANS_ROW } from './rows/fans.ts';
@@ -22,4 +23,7 @@ import { POWER_ROW } from './rows/power.ts';
 import { TEMPERATURES_ROW } from './rows/temperatures.ts';
 
 /** Every row, in screen order: one file per row in ./rows/. */
-export const ROWS: readonly RowSpec[] = [FLEET_ROW, POWER_ROW, CPU_ROW, GPU_ROW, TEMPERATURES_ROW, FANS_ROW, MEMORY_ROW, DISKS_ROW, AGENT_ROW];
+/** The fleet overview with the fleet's top apps (./rows/apps.ts) at its end. */
+const FLEET: RowSpec = { ...FLEET_ROW, panels: [...FLEET_ROW.panels, ...APPS_FLEET_PANELS] };
+
+export const ROWS: readonly RowSpec[] = [FLEET, POWER_ROW, CPU_ROW, GPU_ROW, TEMPERATURES_ROW, FANS_ROW, MEMORY_ROW, DISKS_ROW, APPS_ROW, AGENT_ROW];

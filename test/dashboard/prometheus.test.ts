@@ -27,6 +27,11 @@ const M2_ULTRA_LACKS: Record<string, string> = {
   [metric('hw.fan.speed.limit')]: 'no fan keys in its smc.txt',
   [metric('silicon_agent.fan.target_speed')]: 'no fan keys in its smc.txt',
   [metric('silicon_agent.memory.pressure')]: 'no kern.memorystatus_vm_pressure_level line in its sysctl.txt (none was ever captured)',
+  [metric('silicon_agent.app.cpu.time')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.gpu.time')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.energy_impact')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.disk.io')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.network.io')]: 'its powermetrics capture has no tasks sampler',
 };
 
 const NODES = ['127.0.0.1', '127.0.0.2', '127.0.0.3'] as const;

@@ -41,10 +41,10 @@ function run(series: Measurement[], s: BudgetState = initialState(), tuning: Bud
 
 t.test('the ladder is cumulative and in the documented order, for each weight', async (t) => {
   t.same([0, 1, 2, 3].map((l) => budgetActions(l, 'heavy')), [
-    { intervalFactor: 1, shedSecondary: false },
-    { intervalFactor: 2, shedSecondary: false },
-    { intervalFactor: 2, shedSecondary: true },
-    { intervalFactor: 2, shedSecondary: true },
+    { intervalFactor: 1, shedCostly: false, shedSecondary: false },
+    { intervalFactor: 2, shedCostly: true, shedSecondary: false },
+    { intervalFactor: 2, shedCostly: true, shedSecondary: true },
+    { intervalFactor: 2, shedCostly: true, shedSecondary: true },
   ]);
   t.same([0, 1, 2, 3].map((l) => budgetActions(l, 'light').intervalFactor), [1, 1, 1, 2]);
   t.equal(MAX_LEVEL, 3);
@@ -57,6 +57,9 @@ t.test('the ladder is cumulative and in the documented order, for each weight', 
     { intervalMs: 2000, samplers: ['cpu_power', 'thermal'] },
   ]);
   t.same(budgetedRun(2, 1000, ['gpu_power']).samplers, ['gpu_power'], 'never an empty sampler list');
+  // With tasks on, tasks is the first thing shed (level 1), before ane_power and gpu_power (level 2).
+  const withTasks = [...all, 'tasks'];
+  t.same([0, 1, 2, 3].map((l) => budgetedRun(l, 1000, withTasks).samplers), [withTasks, all, ['cpu_power', 'thermal'], ['cpu_power', 'thermal']]);
 });
 
 t.test('a single spike does not degrade; two windows over do', async (t) => {
