@@ -66,7 +66,7 @@ const n = (c: Collected, name: string) => c.got[name]?.length ?? 0;
 
 t.test('defaultReplayDir is the bundled m2-ultra folder', async (t) => {
   t.equal(defaultReplayDir(), join(REPLAY, 'm2-ultra'));
-  t.same(replaySourcesIn(defaultReplayDir()), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc'], 'the files the bundled folder has (no host.jsonl)');
+  t.same(replaySourcesIn(defaultReplayDir()), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc', 'network', 'filesystems'], 'the files the bundled folder has (no host.jsonl: no real capture of it exists)');
 });
 
 t.test('manifests say composite and name each file origin', async (t) => {
