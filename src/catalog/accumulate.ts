@@ -8,6 +8,7 @@
  */
 import type { BaseSample } from '../samples.ts';
 import type { AccumulatedMetric, Attributes, CatalogEntry, Emit } from './types.ts';
+import { catalogParts } from './fallback.ts';
 import { isAccumulated } from './types.ts';
 
 interface Total {
@@ -29,7 +30,7 @@ export class Accumulator {
   private readonly sums = new Map<string, Map<string, Total>>();
 
   constructor(catalog: readonly CatalogEntry[]) {
-    for (const m of catalog) {
+    for (const m of catalogParts(catalog)) {
       if (!isAccumulated(m)) continue;
       const list = this.bySource.get(m.source) ?? [];
       list.push(m);

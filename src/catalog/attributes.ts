@@ -20,7 +20,10 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
   'hw.type': { doc: 'OTel hardware type.', values: HW_TYPES },
   'hw.name': { doc: 'Human label of a sensor from the sensor catalog (e.g. `CPU die average`).' },
   'hw.limit_type': { doc: 'Which fan limit: `min` or `max`.', values: ['min', 'max'] },
-  'hw.gpu.task': { doc: 'Always `general` (powermetrics reports one GPU utilisation).', values: ['general'] },
+  'hw.gpu.task': {
+    doc: "`general`: the whole GPU (powermetrics, or IOKit's \"Device Utilization %\"); `renderer` and `tiler`: Apple's two GPU pipelines (IOKit only; semconv's enum is open).",
+    values: ['general', 'renderer', 'tiler'],
+  },
   'cpu.logical_number': { doc: 'Logical CPU number as powermetrics numbers it.' },
   'cpu.mode': { doc: 'CPU mode.', values: CPU_MODES },
   'macos.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },

@@ -11,6 +11,7 @@ export const TOOL_PATHS = {
   iostat: '/usr/sbin/iostat',
   vm_stat: '/usr/bin/vm_stat',
   sysctl: '/usr/sbin/sysctl',
+  ioreg: '/usr/sbin/ioreg',
   sudo: '/usr/bin/sudo',
   ps: '/bin/ps',
   launchctl: '/bin/launchctl',

@@ -36,6 +36,12 @@ export interface NativeAddon {
   readAllKeys?(): SmcReadResult;
   readKeys?(keys: string[]): SmcReadResult;
   readHidTemperatures?(): { ok: boolean; error?: string; sensors: HidSensor[] };
+  /**
+   * macOS only (native/iokit_registry.cc, UNVERIFIED: never run on a Mac). The registry entries of
+   * `className` with only the named properties, and with `childKeys` each entry's direct children
+   * with theirs: raw facts, checked and read by src/parsers/iokit-facts.ts.
+   */
+  readRegistry?(className: string, keys: string[], childKeys?: string[]): unknown;
 }
 
 export type NativeLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };
