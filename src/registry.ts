@@ -13,6 +13,7 @@ import { COMMON_ATTRIBUTES } from './catalog/attributes.ts';
 import { mergeYielding } from './catalog/fallback.ts';
 import type { AttributeTable, CatalogEntry } from './catalog/types.ts';
 import type { Logger } from './log.ts';
+import { disks } from './modules/disks/index.ts';
 import { gpu } from './modules/gpu/index.ts';
 import { iostat } from './modules/iostat/index.ts';
 import type { AnyModule, BaseSourceConfig, LiveContext, ParseContext, SourceModule } from './modules/module.ts';
@@ -30,7 +31,7 @@ import { createReplayPollSource, createReplayStreamSource } from './sources/repl
 import type { Source } from './sources/source.ts';
 import type { SampleCheck } from './store.ts';
 
-export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc, gpu] as const satisfies readonly AnyModule[];
+export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc, gpu, disks] as const satisfies readonly AnyModule[];
 
 type Modules = (typeof MODULES)[number];
 export type SourceName = Modules['name'];

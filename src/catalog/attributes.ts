@@ -29,7 +29,7 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
   'macos.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
   'system.paging.direction': { doc: 'Paging direction.', values: PAGING_DIRECTIONS },
   'system.paging.state': { doc: 'Swap state.', values: PAGING_STATES },
-  'system.device': { doc: 'BSD disk name as iostat prints it (`disk0`); at most 16 disks (iostat -n 16).' },
+  'system.device': { doc: 'BSD disk name (`disk0`): at most 16 disks from iostat (iostat -n 16), at most 8 from the disks source (IOKit).' },
   'silicon_agent.source': { doc: 'The agent source (a module name in src/registry.ts).' },
   'silicon_agent.process': { doc: 'Which process: `agent`, or the source whose child it is (`powermetrics`, `iostat`).' },
   'error.type': { doc: 'Kind of parse error.', values: PARSE_ERROR_KINDS },
