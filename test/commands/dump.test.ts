@@ -25,7 +25,10 @@ const FX = {
   // Synthetic (fixtures/synthetic/README.md): the exact names the agent asks for; no real capture has them.
   sysctl: join(ROOT, 'fixtures/synthetic/sysctl/agent-query-m3-ultra-pressure-normal.txt'),
   smc: join(ROOT, 'fixtures/smc/m2-max-ismc-raw-full-dump.txt'),
+  gpu: join(ROOT, 'fixtures/gpu/m4-t8132-gpu10c-macosUNKNOWN-ioreg-r-d1-c-IOAccelerator.no-IOReportLegend.txt'),
+  disks: join(ROOT, 'fixtures/disks/applesilicon-AP1024Z-ioreg-c-IOBlockStorageDriver-r-l-w0.truncated.PARTIAL.txt'),
 };
+const IOREG_ENV = { FAKE_IOREG_IOACCELERATOR_FILE: FX.gpu, FAKE_IOREG_IOBLOCKSTORAGEDRIVER_FILE: FX.disks };
 
 /** An SMC addon that serves the keys of a real iSMC dump, so `smc dump` runs its own formatting code. */
 function dumpAddon(file: string): () => NativeLoad {
@@ -50,6 +53,7 @@ async function dumpFromFixtures(t: Test, uid: number) {
     FAKE_IOSTAT_FILE: FX.iostat,
     FAKE_VM_STAT_FILE: FX.vm_stat,
     FAKE_SYSCTL_FILE: FX.sysctl,
+    ...IOREG_ENV,
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'capture');
@@ -69,6 +73,8 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   // One-shots: byte for byte.
   t.equal(readFileSync(join(out, 'vm_stat.txt'), 'latin1'), readFileSync(FX.vm_stat, 'latin1'));
   t.equal(readFileSync(join(out, 'sysctl.txt'), 'latin1'), readFileSync(FX.sysctl, 'latin1'));
+  t.equal(readFileSync(join(out, 'gpu.txt'), 'latin1'), readFileSync(FX.gpu, 'latin1'));
+  t.equal(readFileSync(join(out, 'disks.txt'), 'latin1'), readFileSync(FX.disks, 'latin1'));
   // Streams: what the tool wrote, NUL before each document after the first.
   const pm = readFileSync(join(out, 'powermetrics.plist'), 'latin1');
   const docs = pm.split('\0');
@@ -89,7 +95,9 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.equal(m.chip, 'Apple M3 Ultra');
   t.same(m.macos, { productVersion: '15.5', build: '24F74' });
   t.match(m.createdBy, /^silicon-agent dump \d+\.\d+\.\d+$/);
-  t.same(Object.keys(m.sources).sort(), ['iostat', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same(Object.keys(m.sources).sort(), ['disks', 'gpu', 'iostat', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.equal(m.sources.gpu!.command, 'ioreg -r -d 1 -w 0 -c IOAccelerator', 'the ioreg line the source polls');
+  t.equal(m.sources.disks!.command, 'ioreg -r -d 2 -l -w 0 -c IOBlockStorageDriver');
   t.equal(m.sources.powermetrics!.command, 'sudo -n powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   t.equal(m.sources.powermetrics!.intervalMs, 5000);
   t.equal(m.sources.iostat!.command, 'iostat -d -n 16 -w 5');
@@ -126,6 +134,8 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   t.same(value(/^macos_memory_pages_bytes\{macos_memory_page_state="free"/), [free * page], `free memory from vm_stat.txt (${free} pages of ${page} B)`);
   const memsize = Number(/^hw\.memsize: (\d+)$/m.exec(readFileSync(FX.sysctl, 'utf8'))![1]);
   t.same(value(/^system_memory_limit_bytes\{/), [memsize], 'hw.memsize from sysctl.txt');
+  t.same(value(/^hw_gpu_memory_usage_bytes\{/), [430_571_520], 'GPU in use from gpu.txt');
+  t.same(value(/^system_disk_io_bytes_total\{disk_io_direction="read"/), [368_261_685_248], 'disk0 read bytes from disks.txt');
   for (const series of ['hw_power_watts', 'macos_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage'])
     t.match(text, new RegExp(`^${series}\\w*\\{`, 'm'), `${series} present`);
   t.match(text, /^target_info\{.*host_type="Mac15,14".*os_version="15\.5".*silicon_agent_replay="true"/m, 'the manifest\'s facts reach the resource, marked as replay');
@@ -140,6 +150,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
     FAKE_IOSTAT_FILE: FX.iostat,
     FAKE_VM_STAT_FILE: FX.vm_stat,
     FAKE_SYSCTL_FILE: FX.sysctl,
+    ...IOREG_ENV,
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'partial');
@@ -150,7 +161,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
   t.match(m.sources.smc!.note, /not captured: cannot read the SMC here: addon not built/);
   t.ok(readFileSync(join(out, 'vm_stat.txt')).length > 0);
   t.throws(() => readFileSync(join(out, 'powermetrics.plist')));
-  t.match(n.err.join('\n'), /wrote 3 of 5 sources/);
+  t.match(n.err.join('\n'), /wrote 5 of 7 sources/);
 
   t.equal(await dump({ seconds: 0.2, out }, n.ctx), 1, 'refuses a non-empty folder');
   t.match(n.err.join('\n'), /exists and is not empty/);

@@ -4,14 +4,13 @@
  */
 import type { z } from 'zod';
 import { binary } from '../../sources/binaries.ts';
-import { describeFailure } from '../../sources/probe.ts';
-import { ioregIntervalMs } from '../gpu/index.ts';
+import { iokitDoctor, ioregIntervalMs } from '../gpu/index.ts';
 import type { SourceModule } from '../module.ts';
 import { sourceConfig } from '../module.ts';
 import { DISK_DIRECTIONS, DISKS_METRICS } from './metrics.ts';
-import { createDisksParser, parseDisks } from './parser.ts';
+import { createDisksParser, DISKS_CLASS, DRIVER_KEYS, MEDIA_KEYS, parseDisks } from './parser.ts';
 import { DisksSample } from './sample.ts';
-import { createDisksSource, DISKS_IOREG_ARGS } from './source.ts';
+import { createDisksSource, DISKS_IOREG_ARGS, interpretDisksFacts } from './source.ts';
 
 export const DisksConfig = sourceConfig(5_000, { ioregIntervalMs: ioregIntervalMs() });
 export type DisksConfig = z.infer<typeof DisksConfig>;
@@ -50,23 +49,15 @@ export const disks: SourceModule<DisksSample, DisksConfig> = {
         ]),
     },
   ],
-  async doctor(ctx) {
-    const load = ctx.native();
-    const checks = [
-      load.addon?.readRegistry
-        ? { name: 'disks (in-process)', status: 'pass' as const, detail: 'the addon reads IOKit directly (UNVERIFIED on a Mac)' }
-        : { name: 'disks (in-process)', status: 'warn' as const, detail: `no in-process reader (${load.error ?? 'not macOS'}): ioreg every ${ctx.config.ioregIntervalMs / 1000} s` },
-    ];
-    const file = binary('ioreg', undefined, ctx.env);
-    const r = await ctx.run(file, DISKS_IOREG_ARGS, { timeoutMs: 10_000 });
-    if (r.exitCode !== 0) return [...checks, { name: 'disks (ioreg)', status: 'fail' as const, detail: describeFailure(file, DISKS_IOREG_ARGS, r) }];
-    const results = parseDisks(r.stdout);
-    const sample = results.find((x): x is DisksSample => x.type === 'disks');
-    const error = results.find((x) => x.type === 'error');
-    if (!sample) {
-      const why = error && error.type === 'error' ? `: ${error.kind}: ${error.message}` : '';
-      return [...checks, { name: 'disks (ioreg)', status: 'fail' as const, detail: `output did not parse${why}` }];
-    }
-    return [...checks, { name: 'disks (ioreg)', status: 'pass' as const, detail: disks.describe(sample) }];
-  },
+  doctor: (ctx) =>
+    iokitDoctor(ctx, {
+      name: 'disks',
+      className: DISKS_CLASS,
+      keys: DRIVER_KEYS,
+      childKeys: MEDIA_KEYS,
+      ioregArgs: DISKS_IOREG_ARGS,
+      parse: parseDisks,
+      interpret: interpretDisksFacts,
+      describe: (s) => disks.describe(s),
+    }),
 };

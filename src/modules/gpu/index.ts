@@ -5,16 +5,57 @@
 import { z } from 'zod';
 import { binary } from '../../sources/binaries.ts';
 import { describeFailure } from '../../sources/probe.ts';
-import type { SourceModule } from '../module.ts';
+import type { BaseSample, ParseError } from '../../samples.ts';
+import type { DoctorCheck, DoctorContext, SourceModule } from '../module.ts';
 import { sourceConfig } from '../module.ts';
 import { GPU_METRICS } from './metrics.ts';
-import { createGpuParser, parseGpu } from './parser.ts';
+import { createGpuParser, GPU_CLASS, GPU_KEYS, parseGpu } from './parser.ts';
 import { GpuSample } from './sample.ts';
-import { createGpuSource, GPU_IOREG_ARGS } from './source.ts';
+import { createGpuSource, GPU_IOREG_ARGS, interpretGpuFacts } from './source.ts';
 import { LIMIT_SOURCES } from './wired-limit.ts';
 
 /** The ioreg poll's interval (without the addon): 15 s by default, never below 10 s. */
 export const ioregIntervalMs = () => z.number().int().min(10_000).max(3_600_000).default(15_000);
+
+/**
+ * `doctor` for an IOKit source: one row. The in-process reader when the addon has it (UNVERIFIED on a
+ * Mac), else the ioreg reading the source would poll; either way the reading must parse.
+ */
+export async function iokitDoctor<S extends BaseSample>(
+  ctx: DoctorContext<{ ioregIntervalMs: number }>,
+  o: {
+    name: string;
+    className: string;
+    keys: readonly string[];
+    childKeys?: readonly string[];
+    ioregArgs: readonly string[];
+    parse(text: string): Array<S | ParseError>;
+    interpret(facts: unknown): Array<S | ParseError>;
+    describe(s: S): string;
+  },
+): Promise<DoctorCheck[]> {
+  const load = ctx.native();
+  let results: Array<S | ParseError>;
+  let how: string;
+  if (load.addon?.readRegistry) {
+    how = 'in-process (UNVERIFIED on a Mac)';
+    try {
+      results = o.interpret(o.childKeys ? load.addon.readRegistry(o.className, [...o.keys], [...o.childKeys]) : load.addon.readRegistry(o.className, [...o.keys]));
+    } catch (err) {
+      return [{ name: o.name, status: 'fail', detail: `the in-process registry reader failed: ${(err as Error)?.message ?? String(err)}` }];
+    }
+  } else {
+    how = `ioreg every ${ctx.config.ioregIntervalMs / 1000} s (no in-process reader: ${load.error ?? 'not macOS'})`;
+    const file = binary('ioreg', undefined, ctx.env);
+    const r = await ctx.run(file, o.ioregArgs, { timeoutMs: 10_000 });
+    if (r.exitCode !== 0) return [{ name: o.name, status: 'fail', detail: `${describeFailure(file, o.ioregArgs, r)}; no in-process reader either (${load.error ?? 'not macOS'})` }];
+    results = o.parse(r.stdout);
+  }
+  const sample = results.find((x): x is S => x.type === o.name);
+  const error = results.find((x): x is ParseError => x.type === 'error');
+  if (!sample) return [{ name: o.name, status: 'fail', detail: `${how}: nothing usable${error ? `: ${error.kind}: ${error.message}` : ''}` }];
+  return [{ name: o.name, status: 'pass', detail: `${o.describe(sample)}; ${how}` }];
+}
 
 export const GpuConfig = sourceConfig(5_000, { ioregIntervalMs: ioregIntervalMs() });
 export type GpuConfig = z.infer<typeof GpuConfig>;
@@ -58,27 +99,14 @@ export const gpu: SourceModule<GpuSample, GpuConfig> = {
         ]),
     },
   ],
-  async doctor(ctx) {
-    const checks = [];
-    const load = ctx.native();
-    checks.push(
-      load.addon?.readRegistry
-        ? { name: 'gpu (in-process)', status: 'pass' as const, detail: 'the addon reads IOKit directly (UNVERIFIED on a Mac)' }
-        : { name: 'gpu (in-process)', status: 'warn' as const, detail: `no in-process reader (${load.error ?? 'not macOS'}): ioreg every ${ctx.config.ioregIntervalMs / 1000} s` },
-    );
-    const file = binary('ioreg', undefined, ctx.env);
-    const r = await ctx.run(file, GPU_IOREG_ARGS, { timeoutMs: 10_000 });
-    if (r.exitCode !== 0) {
-      checks.push({ name: 'gpu (ioreg)', status: 'fail' as const, detail: describeFailure(file, GPU_IOREG_ARGS, r) });
-      return checks;
-    }
-    const results = parseGpu(r.stdout);
-    const sample = results.find((x): x is GpuSample => x.type === 'gpu');
-    const error = results.find((x) => x.type === 'error');
-    if (!sample) {
-      const why = error && error.type === 'error' ? `: ${error.kind}: ${error.message}` : '';
-      checks.push({ name: 'gpu (ioreg)', status: 'fail' as const, detail: `output did not parse${why}` });
-    } else checks.push({ name: 'gpu (ioreg)', status: 'pass' as const, detail: gpu.describe(sample) });
-    return checks;
-  },
+  doctor: (ctx) =>
+    iokitDoctor(ctx, {
+      name: 'gpu',
+      className: GPU_CLASS,
+      keys: GPU_KEYS,
+      ioregArgs: GPU_IOREG_ARGS,
+      parse: parseGpu,
+      interpret: interpretGpuFacts,
+      describe: (s) => gpu.describe(s),
+    }),
 };
