@@ -33,6 +33,8 @@ const liveFakes = {
   FAKE_IOSTAT_MODE: 'hang',
   FAKE_VM_STAT_FILE: join(M2, 'vm_stat.txt'),
   FAKE_SYSCTL_FILE: join(M2, 'sysctl.txt'),
+  FAKE_IOREG_IOACCELERATOR_FILE: join(ROOT, 'fixtures/gpu/m4-t8132-gpu10c-macosUNKNOWN-ioreg-r-d1-c-IOAccelerator.no-IOReportLegend.txt'),
+  FAKE_IOREG_IOBLOCKSTORAGEDRIVER_FILE: join(ROOT, 'fixtures/disks/applesilicon-AP1024Z-ioreg-c-IOBlockStorageDriver-r-l-w0.truncated.PARTIAL.txt'),
 };
 
 t.test('some sources give nothing: exit 0, each listed with its reason', async (t) => {
@@ -45,6 +47,8 @@ t.test('some sources give nothing: exit 0, each listed with its reason', async (
   t.equal(out.sources.powermetrics?.sample?.type, 'powermetrics');
   t.equal(out.sources.vm_stat?.sample?.type, 'vm_stat');
   t.equal(out.sources.sysctl?.sample?.type, 'sysctl');
+  t.equal(out.sources.gpu?.sample?.type, 'gpu');
+  t.equal(out.sources.disks?.sample?.type, 'disks');
   t.same(out.unavailable.map((u) => u.source), ['iostat', 'smc'], 'in source order');
   t.equal(out.unavailable[0]!.reason, 'only the since-boot average arrived, no interval row');
   t.equal(out.unavailable[1]!.reason, out.sources.smc?.reason, "the SMC source's own reason");
@@ -53,7 +57,7 @@ t.test('some sources give nothing: exit 0, each listed with its reason', async (
 
   const table = await sample(['--timeout', '10']);
   t.equal(table.code, 0);
-  t.match(table.stdout, /\nUnavailable \(2 of 5 sources\)\n {2}iostat +only the since-boot average arrived, no interval row\n {2}smc +.*SILICON_AGENT_NO_NATIVE=1/);
+  t.match(table.stdout, /\nUnavailable \(2 of 7 sources\)\n {2}iostat +only the since-boot average arrived, no interval row\n {2}smc +.*SILICON_AGENT_NO_NATIVE=1/);
   t.match(table.stdout, /Power \(powermetrics\)\n {2}CPU/, 'the sources that worked are shown');
 });
 
@@ -63,7 +67,8 @@ t.test('every source silent or missing: exit 1, all listed', async (t) => {
   const r = await sample(['--json', '--timeout', '3']);
   t.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as SampleOutput;
-  t.same(out.unavailable.map((u) => u.source), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc']);
+  t.same(out.unavailable.map((u) => u.source), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc', 'gpu', 'disks']);
+  t.match(out.unavailable.find((u) => u.source === 'gpu')?.reason, /^no in-process reader \(.*SILICON_AGENT_NO_NATIVE=1\) and no ioreg \(ioreg: command not found\)$/, 'one line, both reasons');
   t.match(out.unavailable.find((u) => u.source === 'powermetrics')?.reason, /powermetrics: command not found/);
   t.match(out.unavailable.find((u) => u.source === 'vm_stat')?.reason, /vm_stat/);
 });
