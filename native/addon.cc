@@ -2,7 +2,7 @@
 // and {sensorName, celsius}); all meaning is applied in TypeScript (src/smc/).
 //
 // Exports on every OS: decode(type, bytes), hasIOKit, keyDataLayout.
-// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures().
+// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures(), readRegistry(className, keys[, childKeys]).
 #include <napi.h>
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 #include "smc_decode.h"
 #ifdef HAVE_IOKIT
 #include "hid_temps.h"
+#include "iokit_registry.h"
 #include "smc_iokit.h"
 #endif
 
@@ -168,6 +169,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readAllKeys", Napi::Function::New(env, ReadAllKeys, "readAllKeys"));
   exports.Set("readKeys", Napi::Function::New(env, ReadKeys, "readKeys"));
   exports.Set("readHidTemperatures", Napi::Function::New(env, ReadHidTemperatures, "readHidTemperatures"));
+  // The IOKit registry reader of the gpu and disks sources (native/iokit_registry.cc; UNVERIFIED).
+  exports.Set("readRegistry", Napi::Function::New(env, iokit::ReadRegistry, "readRegistry"));
 #else
   exports.Set("hasIOKit", Napi::Boolean::New(env, false));
 #endif
