@@ -121,10 +121,15 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   t.equal(readManifest(out).sources.powermetrics!.command, 'powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   const agent = await startReplayAgent(ROOT, out, { speed: 20 });
   t.teardown(agent.stop);
-  // Counters (disk bytes) need a second iostat row after the since-boot one: wait for them.
+  // Wait for every source's series (the disks source's since-boot counters come at once; power, clusters
+  // and temperatures with their sources' first readings).
   const text = await waitFor('every source on /metrics', async () => {
     const body = await (await fetch(`http://${agent.address}/metrics`)).text();
-    return /^system_disk_io\w*\{/m.test(body) ? body : undefined;
+    return ['hw_power_watts', 'macos_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage', 'hw_gpu_memory_usage'].every((n) =>
+      new RegExp(`^${n}\\w*\\{`, 'm').test(body),
+    )
+      ? body
+      : undefined;
   });
   // Page counts from the vm_stat capture itself, read here independently of the parser.
   const raw = readFileSync(FX.vm_stat, 'utf8');
