@@ -18,7 +18,8 @@ import { Accumulator } from './catalog/accumulate.ts';
 import { pointsOf, type CollectionInput } from './catalog/collect.ts';
 import type { CatalogEntry, Point } from './catalog/types.ts';
 import { otlpMetricsUrl, type Config } from './config.ts';
-import { registerCatalog, SCOPE_NAME } from './export/instruments.ts';
+import { registerCatalog, SCHEMA_URL, SCOPE_NAME } from './export/instruments.ts';
+import { ListenError } from './export/listen-error.ts';
 import { createOtlpReader, safeUrl, type OtlpReaderParts } from './export/otlp.ts';
 import { PrometheusServer } from './export/prometheus.ts';
 import { buildResource } from './export/resource.ts';
@@ -127,8 +128,14 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     async start() {
       if (running) return;
       running = true;
-      await startExporters(agent.config);
-      await startSources(agent.config);
+      try {
+        await startExporters(agent.config);
+        await startSources(agent.config);
+      } catch (err) {
+        // Close whatever started (a listening endpoint, the reader, sources): no half-started agent.
+        await agent.stop();
+        throw err;
+      }
       for (const p of agent.plugins) {
         try {
           await p.start?.(agent);
@@ -158,10 +165,19 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
         return;
       }
       log.info('reloading configuration');
+      const previous = agent.config;
       await stopSources();
       await stopExporters();
+      try {
+        await startExporters(config);
+      } catch (err) {
+        // The new endpoint cannot listen: keep the one we had, and the rest of the old configuration.
+        await stopExporters();
+        await startExporters(previous);
+        await startSources(previous);
+        throw err;
+      }
       agent.config = config;
-      await startExporters(config);
       await startSources(config);
     },
 
@@ -192,7 +208,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
       readers.push(prom.reader);
     }
     provider = new MeterProvider({ resource, readers });
-    agent.meter = provider.getMeter(SCOPE_NAME, packageVersion());
+    agent.meter = provider.getMeter(SCOPE_NAME, packageVersion(), { schemaUrl: SCHEMA_URL });
     unregister = registerCatalog(agent.meter, catalog, begin, { log });
     if (prom) {
       try {
@@ -201,12 +217,9 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
         log.info('Prometheus endpoint listening', { url: `http://${host}:${addr.port}${config.exporters.prometheus.path}` });
       } catch (err) {
-        // Keep running: OTLP push still works. The error names the address so the fix is obvious.
-        log.error('Prometheus endpoint could not listen; continuing without it', {
-          host: config.exporters.prometheus.host,
-          port: config.exporters.prometheus.port,
-          error: err as Error,
-        });
+        // Fatal: an agent Prometheus cannot scrape looks down to the fleet. The error names host:port.
+        await prom.close().catch(() => undefined);
+        throw new ListenError(config.exporters.prometheus.host, config.exporters.prometheus.port, err);
       }
     }
     if (readers.length === 0) log.warn('every exporter is disabled: metrics are collected but not exported');

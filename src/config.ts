@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AnyModule } from './modules/module.ts';
 import { MODULES, type SourcesConfig } from './registry.ts';
+import { addSecrets, redactUrl, urlSecrets } from './secrets.ts';
 
 /** sysexits.h EX_CONFIG: the exit code for a bad configuration. */
 export const EX_CONFIG = 78;
@@ -35,6 +36,18 @@ const SourcesSchema = z
 
 const AttributeValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/** RFC 9110 §5.1: a field name is a token. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** RFC 9110 §5.5: no control characters in a field value (horizontal tab allowed). */
+const HEADER_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
+const HEADER_NAME_MESSAGE = 'a header name is not an HTTP token (headers are written key=value, not "key: value")';
+const HEADER_VALUE_MESSAGE = 'a header value holds a control character';
+
+/** An http(s) URL without whitespace or control characters (the URL parser would drop or encode them silently). */
+const HttpUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((v) => !/[\s\x00-\x1f\x7f]/.test(v), 'must not hold whitespace or control characters');
+
 export const ConfigSchema = z.strictObject({
   sources: SourcesSchema,
   exporters: z
@@ -43,11 +56,11 @@ export const ConfigSchema = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true),
           /** Base URL; `/v1/metrics` is appended (like OTEL_EXPORTER_OTLP_ENDPOINT). */
-          endpoint: z.url({ protocol: /^https?$/ }).default('http://localhost:4318'),
+          endpoint: HttpUrl.default('http://localhost:4318'),
           /** Full metrics URL used as is (like OTEL_EXPORTER_OTLP_METRICS_ENDPOINT); wins over `endpoint`. */
-          metricsEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+          metricsEndpoint: HttpUrl.optional(),
           protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
-          headers: z.record(z.string().min(1), z.string()).default({}),
+          headers: z.record(z.string().regex(HEADER_NAME, HEADER_NAME_MESSAGE), z.string().regex(HEADER_VALUE, HEADER_VALUE_MESSAGE)).default({}),
           timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
           intervalMs: z.number().int().min(1000).max(3_600_000).default(15_000),
         })
@@ -55,7 +68,7 @@ export const ConfigSchema = z.strictObject({
       prometheus: z
         .strictObject({
           enabled: z.boolean().default(true),
-          host: z.string().min(1).default('127.0.0.1'),
+          host: z.string().regex(/^[A-Za-z0-9.:%_-]+$/, 'must be a host name or an IP address (no brackets, spaces or ports)').default('127.0.0.1'),
           port: z.number().int().min(0).max(65535).default(9464),
           path: z.string().regex(/^\/[^\s?#]*$/, 'must be an absolute path such as /metrics').default('/metrics'),
         })
@@ -95,17 +108,19 @@ type Env = Record<string, string | undefined>;
 /** Parse a W3C-baggage-style `k=v,k2=v2` list (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES). */
 export function parseKeyValueList(text: string, varName: string): Record<string, string> {
   const out: Record<string, string> = {};
+  let n = 0;
   for (const raw of text.split(',')) {
     const item = raw.trim();
+    n++;
     if (item === '') continue;
     const eq = item.indexOf('=');
     const key = eq < 0 ? '' : item.slice(0, eq).trim();
-    // Never echo the item: for headers it holds a secret.
-    if (key === '') throw new ConfigError(varName, 'expected a comma-separated list of key=value pairs');
+    // Never echo the item, nor its key: for headers a malformed key may hold the secret itself.
+    if (key === '') throw new ConfigError(varName, `entry ${n}: expected a comma-separated list of key=value pairs`);
     try {
       out[decodeURIComponent(key)] = decodeURIComponent(item.slice(eq + 1).trim());
     } catch {
-      throw new ConfigError(varName, `bad percent-encoding in the entry for key "${key}"`);
+      throw new ConfigError(varName, `entry ${n}: bad percent-encoding`);
     }
   }
   return out;
@@ -219,6 +234,7 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): Map<string, st
 // loading
 
 function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key' && issue.path.join('.').startsWith('exporters.otlp.headers')) return HEADER_NAME_MESSAGE;
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return issue.message;
 }
@@ -228,8 +244,10 @@ export function validateConfig(raw: unknown, origin: Map<string, string> = new M
   const r = ConfigSchema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  // A headers entry is named by its key only: zod's messages never quote the (secret) value.
+  // A headers entry is never named: a malformed entry's "key" may hold the credential itself
+  // (`Authorization: Basic …=` splits at the padding's "="), and zod's messages never quote values.
   let path = issue.path.map(String);
+  if (path.slice(0, 3).join('.') === 'exporters.otlp.headers') path = path.slice(0, 3);
   const field = path.length > 0 ? path.join('.') : '(root)';
   let from = origin.get(field);
   while (from === undefined && path.length > 0) {
@@ -272,8 +290,23 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       throw new ConfigError('(root)', `${file} must hold a JSON object`);
   }
   const origin = applyEnv(raw as Record<string, unknown>, env);
+  registerSecrets(raw);
   const config = validateConfig(raw, origin);
   return file !== undefined ? { config, file } : { config };
+}
+
+/**
+ * Register the configuration's secrets for scrubbing (src/secrets.ts) before anything can print
+ * them, an error about them included: header values, and a URL's password and query.
+ */
+function registerSecrets(raw: unknown): void {
+  const otlp = getPath(raw, ['exporters', 'otlp']);
+  if (!otlp || typeof otlp !== 'object') return;
+  const o = otlp as Record<string, unknown>;
+  const headers = o.headers;
+  if (headers && typeof headers === 'object' && !Array.isArray(headers))
+    addSecrets(Object.values(headers).filter((v): v is string => typeof v === 'string'));
+  for (const u of [o.endpoint, o.metricsEndpoint]) if (typeof u === 'string') addSecrets(urlSecrets(u));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,14 +319,17 @@ export function otlpMetricsUrl(config: Config): string {
   return o.endpoint.replace(/\/+$/, '') + '/v1/metrics';
 }
 
-/** A copy safe to log: header values replaced by `[redacted]`. */
+/** A copy safe to log: header values, and the URLs' user:password and query, replaced by `[redacted]`. */
 export function redactedConfig(config: Config): unknown {
+  const o = config.exporters.otlp;
   return {
     ...config,
     exporters: {
       ...config.exporters,
       otlp: {
-        ...config.exporters.otlp,
+        ...o,
+        endpoint: redactUrl(o.endpoint),
+        ...(o.metricsEndpoint !== undefined ? { metricsEndpoint: redactUrl(o.metricsEndpoint) } : {}),
         headers: Object.fromEntries(Object.keys(config.exporters.otlp.headers).map((k) => [k, '[redacted]'])),
       },
     },

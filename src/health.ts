@@ -12,11 +12,22 @@
  * shared with the catalog's attribute table, never free text.
  */
 import type { DropReason, ParseErrorKind } from './samples.ts';
+import { scrub } from './secrets.ts';
 import type { SourceStatus } from './sources/source.ts';
 
 /** Outcome of one OTLP export (`silicon_agent.outcome`). */
 export const EXPORT_OUTCOMES = ['success', 'failure'] as const;
 export type ExportOutcome = (typeof EXPORT_OUTCOMES)[number];
+
+/**
+ * Class of a failed OTLP export (`error.type` on `silicon_agent.exports{silicon_agent.outcome="failure"}`),
+ * as semconv's otel.sdk.exporter.* metrics use it: only on failures, the cause of the export's last
+ * attempt. A closed set: `timeout` (no answer within the export's time budget), `unavailable`
+ * (connection refused, reset or unreachable; name not resolved), `tls` (handshake or certificate),
+ * `http_4xx` and `http_5xx` (the collector answered with that status), `_OTHER` (anything else).
+ */
+export const EXPORT_ERROR_TYPES = ['timeout', 'unavailable', 'tls', 'http_4xx', 'http_5xx', '_OTHER'] as const;
+export type ExportErrorType = (typeof EXPORT_ERROR_TYPES)[number];
 
 /** CPU seconds and resident memory of one process kind (`agent`, or a child kind such as `powermetrics`). */
 export interface ProcessReading {
@@ -45,10 +56,13 @@ export interface HealthView {
     readonly dropped: ReadonlyMap<DropReason, number>;
   }>;
   readonly exports: Readonly<Record<ExportOutcome, number>>;
+  /** Failed exports by class; they sum to `exports.failure`. */
+  readonly exportErrors: Readonly<Record<ExportErrorType, number>>;
   readonly lastExportSuccessAtMs: number | undefined;
   readonly lastExportFailureAtMs: number | undefined;
   /** The last export error, already free of secrets (the exporter redacts it). */
   readonly lastExportError: string | undefined;
+  readonly lastExportErrorType: ExportErrorType | undefined;
   readonly scrapes: number;
   readonly lastScrapeAtMs: number | undefined;
   readonly processes: ReadonlyMap<string, Readonly<ProcessReading>>;
@@ -67,6 +81,8 @@ export class Health implements HealthView {
   private readonly now: () => number;
   private readonly bySource = new Map<string, SourceHealth>();
   private readonly exportCounts: Record<ExportOutcome, number> = { success: 0, failure: 0 };
+  private readonly errorCounts = Object.fromEntries(EXPORT_ERROR_TYPES.map((k) => [k, 0])) as Record<ExportErrorType, number>;
+  private exportErrorType: ExportErrorType | undefined;
   private readonly procs = new Map<string, ProcessReading>();
   private successAt: number | undefined;
   private failureAt: number | undefined;
@@ -97,6 +113,12 @@ export class Health implements HealthView {
   }
   get lastExportError(): string | undefined {
     return this.exportError;
+  }
+  get exportErrors(): Readonly<Record<ExportErrorType, number>> {
+    return this.errorCounts;
+  }
+  get lastExportErrorType(): ExportErrorType | undefined {
+    return this.exportErrorType;
   }
   get scrapes(): number {
     return this.scrapeCount;
@@ -182,13 +204,19 @@ export class Health implements HealthView {
     this.changed();
   }
 
-  /** One OTLP export finished. `error` must already be free of secrets. */
-  exported(outcome: ExportOutcome, error?: string): void {
+  /**
+   * One OTLP export finished. On a failure, `error` (scrubbed of registered secrets again here,
+   * src/secrets.ts) and its class; a class outside the closed set counts as `_OTHER`.
+   */
+  exported(outcome: ExportOutcome, error?: string, errorType: ExportErrorType = '_OTHER'): void {
     this.exportCounts[outcome]++;
     if (outcome === 'success') this.successAt = this.now();
     else {
+      const type: ExportErrorType = (EXPORT_ERROR_TYPES as readonly string[]).includes(errorType) ? errorType : '_OTHER';
+      this.errorCounts[type]++;
+      this.exportErrorType = type;
       this.failureAt = this.now();
-      if (error !== undefined) this.exportError = error.slice(0, 300);
+      if (error !== undefined) this.exportError = scrub(error).slice(0, 300);
     }
     this.changed();
   }

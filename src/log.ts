@@ -5,8 +5,12 @@
  *
  * `once(kind, …)` logs a kind of event the first time only (bad input is "counted, logged once
  * per kind"); `clearOnce(kind)` re-arms it, e.g. when an outage ends. Fields whose name looks
- * like a secret are redacted, so header values never reach a log.
+ * like a secret are redacted, and every line passes `scrub` (src/secrets.ts): a secret the
+ * configuration declared (a header value, a URL's user:password or query) never reaches a log,
+ * wherever it hides in the line (an error message, a URL).
  */
+import { scrub } from './secrets.ts';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 export type Fields = Record<string, unknown>;
@@ -81,12 +85,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       if (ORDER[level] < min) return;
       const all = redact({ ...base, ...fields });
       if (json) {
-        write(JSON.stringify({ time: now().toISOString(), level, msg, ...all }));
+        write(scrub(JSON.stringify({ time: now().toISOString(), level, msg, ...all })));
       } else {
         const extra = Object.entries(all)
           .map(([k, v]) => `${k}=${human(v)}`)
           .join(' ');
-        write(`${now().toISOString().slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? '  ' + extra : ''}`);
+        write(scrub(`${now().toISOString().slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? '  ' + extra : ''}`));
       }
     };
     return {

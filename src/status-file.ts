@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { HealthView } from './health.ts';
+import { EXPORT_ERROR_TYPES, type HealthView } from './health.ts';
 import { SOURCE_STATES } from './sources/source.ts';
 
 export const STATUS_FILE_ENV = 'SILICON_AGENT_STATUS_FILE';
@@ -34,6 +34,8 @@ export const AgentStatus = z.object({
       lastSuccessAt: z.string().optional(),
       lastFailureAt: z.string().optional(),
       lastError: z.string().optional(),
+      /** Class of the last failure (`error.type` on silicon_agent.exports). */
+      lastErrorType: z.enum(EXPORT_ERROR_TYPES).optional(),
     })
     .default({}),
   prometheus: z.object({ lastScrapeAt: z.string().optional() }).default({}),
@@ -92,6 +94,7 @@ export function statusOf(h: HealthView, opts: { now: Date; replay?: boolean; pid
   if (ok !== undefined) exp.lastSuccessAt = ok;
   if (bad !== undefined) exp.lastFailureAt = bad;
   if (h.lastExportError !== undefined) exp.lastError = h.lastExportError;
+  if (h.lastExportErrorType !== undefined) exp.lastErrorType = h.lastExportErrorType;
   const scrape = iso(h.lastScrapeAtMs);
   return {
     version: 1,

@@ -116,7 +116,7 @@ t.test('header values never appear in an error', async (t) => {
   const e1 = t.throws(() => parseKeyValueList(`Authorization Bearer ${secret}`, 'OTEL_EXPORTER_OTLP_HEADERS')) as Error;
   t.notMatch(e1.message, secret);
   const e2 = t.throws(() => loadConfig({ file: file('hdr.json', { exporters: { otlp: { headers: { authorization: 5, x: secret } } } }) })) as ConfigError;
-  t.equal(e2.field, 'exporters.otlp.headers.authorization');
+  t.equal(e2.field, 'exporters.otlp.headers', 'a headers entry is never named: its key may hold the secret');
   t.notMatch(e2.message, secret);
 });
 

@@ -2,6 +2,7 @@
  * The agent's own metrics: what it costs and how its sources and exports fare. All read from the
  * health recorder's read-only view (src/health.ts), which the status file reads too.
  */
+import { EXPORT_ERROR_TYPES } from '../health.ts';
 import type { HealthMetric } from './types.ts';
 
 export const AGENT_METRICS: readonly HealthMetric[] = [
@@ -83,11 +84,12 @@ export const AGENT_METRICS: readonly HealthMetric[] = [
     name: 'silicon_agent.exports',
     unit: '{export}',
     instrument: 'counter',
-    attributes: ['silicon_agent.outcome'],
-    description: 'OTLP export attempts by outcome.',
+    attributes: ['silicon_agent.outcome', 'error.type'],
+    description: 'OTLP exports by outcome; failures by class (error.type, the cause of the last attempt).',
     observeHealth(h, emit) {
       emit(h.exports.success, { 'silicon_agent.outcome': 'success' });
-      emit(h.exports.failure, { 'silicon_agent.outcome': 'failure' });
+      // Every class from 0, so a rate() over the first failure of a class sees its rise.
+      for (const type of EXPORT_ERROR_TYPES) emit(h.exportErrors[type], { 'silicon_agent.outcome': 'failure', 'error.type': type });
     },
   },
   {

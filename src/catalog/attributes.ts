@@ -4,7 +4,7 @@
  * them into one table, and docs/metrics.md lists it. Where the set of values is closed, `values` is
  * the typed constant the writers use, so the docs, the tests and the code cannot disagree.
  */
-import { EXPORT_OUTCOMES } from '../health.ts';
+import { EXPORT_ERROR_TYPES, EXPORT_OUTCOMES } from '../health.ts';
 import { DROP_REASONS, PARSE_ERROR_KINDS } from '../samples.ts';
 import type { AttributeTable } from './types.ts';
 
@@ -16,23 +16,30 @@ export const PAGING_DIRECTIONS = ['in', 'out'] as const;
 export const PAGING_STATES = ['used', 'free'] as const;
 
 export const COMMON_ATTRIBUTES: AttributeTable = {
-  'hw.id': { doc: 'Stable id of the component: `cpu`, `gpu`, `fan0`, an SMC key such as `TCMb`, or `hid:<name>#<n>`.' },
+  'hw.id': { doc: 'Stable id of the component: `cpu`, `gpu`, `fan0`, `host` (the whole machine), an SMC key such as `TCMb`, or `hid:<name>#<n>`.' },
   'hw.type': { doc: 'OTel hardware type.', values: HW_TYPES },
   'hw.name': { doc: 'Human label of a sensor from the sensor catalog (e.g. `CPU die average`).' },
-  'hw.limit_type': { doc: 'Which fan limit: `min` or `max`.', values: ['min', 'max'] },
+  'hw.limit_type': {
+    doc: 'Which fan limit: `low.degraded` is the SMC minimum (`F*Mn`: the controller never runs the fan slower, so a reading below it means a failing fan), `max` the SMC maximum (`F*Mx`).',
+    values: ['low.degraded', 'max'],
+  },
+  'hw.parent': { doc: 'The die a temperature sensor sits on, `die0` or `die1`, where the SMC key bank shows it (Ultra chips).' },
   'hw.gpu.task': {
     doc: "`general`: the whole GPU (powermetrics, or IOKit's \"Device Utilization %\"); `renderer` and `tiler`: Apple's two GPU pipelines (IOKit only; semconv's enum is open).",
     values: ['general', 'renderer', 'tiler'],
   },
   'cpu.logical_number': { doc: 'Logical CPU number as powermetrics numbers it.' },
   'cpu.mode': { doc: 'CPU mode.', values: CPU_MODES },
-  'macos.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
+  'silicon_agent.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
   'system.paging.direction': { doc: 'Paging direction.', values: PAGING_DIRECTIONS },
   'system.paging.state': { doc: 'Swap state.', values: PAGING_STATES },
   'system.device': { doc: 'BSD disk name (`disk0`): at most 16 disks from iostat (iostat -n 16), at most 8 from the disks source (IOKit).' },
   'silicon_agent.source': { doc: 'The agent source (a module name in src/registry.ts).' },
   'silicon_agent.process': { doc: 'Which process: `agent`, or the source whose child it is (`powermetrics`, `iostat`).' },
-  'error.type': { doc: 'Kind of parse error.', values: PARSE_ERROR_KINDS },
+  'error.type': {
+    doc: 'Kind of parse error (`silicon_agent.parse.errors`), or class of a failed OTLP export (`silicon_agent.exports`, failures only).',
+    values: [...PARSE_ERROR_KINDS, ...EXPORT_ERROR_TYPES],
+  },
   'silicon_agent.drop_reason': { doc: 'Why a value was dropped before export.', values: DROP_REASONS },
   'silicon_agent.outcome': { doc: 'Outcome of an OTLP export.', values: EXPORT_OUTCOMES },
 };

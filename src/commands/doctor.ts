@@ -22,6 +22,7 @@ import { MODULES } from '../registry.ts';
 import type { NativeLoader } from '../sources/native.ts';
 import { loadNative } from '../sources/native.ts';
 import { checkLayout } from './doctor-layout.ts';
+import { redactUrl } from '../secrets.ts';
 import { defaultContext, runCommand, type CommandContext, type ParsedArgs } from '../system/context.ts';
 import { onDisk } from '../system/host.ts';
 
@@ -78,11 +79,12 @@ async function checkSources(ctx: CommandContext, config: Config, agentUser: stri
 export async function checkOtlp(config: Config, f: typeof fetch, now: () => Date, maxSkewMs: number): Promise<CheckResult[]> {
   const o = config.exporters.otlp;
   if (!o.enabled) return [warn('OTLP endpoint', 'OTLP export is disabled'), warn('clock', 'not checked (no OTLP endpoint to compare with)')];
-  const url = otlpMetricsUrl(config);
+  const target = otlpMetricsUrl(config);
+  const url = redactUrl(target);
   const started = now().getTime();
   let res: Response;
   try {
-    res = await f(url, {
+    res = await f(target, {
       method: 'POST',
       headers: { 'content-type': o.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf', ...o.headers },
       body: o.protocol === 'http/json' ? '{}' : new Uint8Array(0),

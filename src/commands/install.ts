@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { escapeControl, hasControl } from '../escape.ts';
 import { ConfigError, validateConfig, type Config } from '../config.ts';
 import { dryRunEffects, realEffects, type Effects } from '../launchd/effects.ts';
 import { DEFAULT_USER, LABEL, PATHS, packageRoot, renderNewsyslog, renderPlist, type JobParams, type Privilege } from '../launchd/job.ts';
@@ -67,7 +68,10 @@ export function parseInstallArgs(argv: string[]): ParsedArgs<InstallOptions> {
   for (const k of ['node', 'entry'] as const) {
     const p = v[k];
     if (p !== undefined && !p.startsWith('/')) return { ok: false, error: `--${k} must be an absolute path` };
+    if (p !== undefined && hasControl(p)) return { ok: false, error: `--${k}: the path holds a control character (shown escaped: ${escapeControl(p)})` };
   }
+  // the URL is not echoed: it may carry credentials
+  if (v.collector !== undefined && hasControl(v.collector)) return { ok: false, error: '--collector: the URL holds a control character' };
   return {
     ok: true,
     opts: {
@@ -195,6 +199,14 @@ export async function install(opts: InstallOptions, ctx: CommandContext): Promis
   const node = opts.node ?? process.execPath;
   const entry = opts.entry ?? defaultEntry();
   const problems: string[] = [];
+  // Every path written into the plist and the sudoers rule, the defaults included (a package unpacked
+  // under a hostile directory name): a newline there would add lines to either file.
+  for (const [what, p] of [['node', node], ['entry point', entry], ['package', packageRoot()]] as const) {
+    if (hasControl(p)) {
+      ctx.err(`silicon-agent install: the ${what} path holds a control character (shown escaped: ${escapeControl(p)}); move it to a plain path`);
+      return 64;
+    }
+  }
   if (!existsSync(entry)) problems.push(`the compiled entry point ${entry} does not exist: run \`npm run build\` first (the job runs compiled JavaScript)`);
   if (node.includes('/Cellar/')) say(`warning: ${node} is a versioned Homebrew path that \`brew upgrade\` removes; consider --node /opt/homebrew/bin/node`);
   if (opts.privilege === 'user' && existsSync(entry)) {

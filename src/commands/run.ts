@@ -16,9 +16,15 @@
  * Under launchd (SILICON_AGENT_LOG_FILE set to the job's StandardErrorPath) it watches for newsyslog's
  * rotation of that file and then stops cleanly and exits 75, so launchd restarts it on the fresh file.
  *
- * Exit codes: 0 after a clean stop, 75 after a log rotation (EX_TEMPFAIL: launchd restarts it),
- * 64 bad arguments (EX_USAGE), 66 missing replay folder (EX_NOINPUT), 78 bad configuration
- * (EX_CONFIG), 1 anything else.
+ * Started by npm (`npm start`, `npx … run`: npm sets npm_command), it also stops when the process
+ * that started it is gone, because npm does not pass its SIGTERM on to the agent (`watchParent`).
+ *
+ * Exit codes (src/sysexits.ts, README "Exit codes"): 0 after a clean stop, 75 after a log rotation
+ * (EX_TEMPFAIL: launchd restarts it), 64 bad arguments (EX_USAGE), 65 a replay folder whose
+ * manifest.json is not one (EX_DATAERR), 66 missing replay folder (EX_NOINPUT), 69 the Prometheus
+ * port in use (EX_UNAVAILABLE), 77 the port not permitted (EX_NOPERM), 78 bad configuration or a
+ * Prometheus host this machine does not have (EX_CONFIG), 70 any other start-up failure
+ * (EX_SOFTWARE). A failed start closes everything it opened before it exits.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
@@ -32,7 +38,9 @@ import { EX_LOG_ROTATED, LOG_FILE_ENV, watchLogRotation } from '../launchd/log-r
 import { createLogger, type Logger } from '../log.ts';
 import { createPlausibilityFilter } from '../plausibility.ts';
 import { processSignals } from '../signals.ts';
-import { readManifest } from '../sources/replay.ts';
+import { ListenError } from '../export/listen-error.ts';
+import { ManifestError, readManifest } from '../sources/replay.ts';
+import { EX_DATAERR, EX_SOFTWARE } from '../sysexits.ts';
 import { createStatusWriter, STATUS_FILE_ENV } from '../status-file.ts';
 // src/registry.ts (every source and parser) is loaded by the agent; the governor is imported only once
 // the exporters are up, so /metrics answers quickly after start.
@@ -190,9 +198,13 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     });
     await agent.start();
   } catch (err) {
-    log.error('failed to start', { error: err as Error });
+    // agent.start has closed what it opened; nothing is left listening or running.
+    const exitCode = startFailureCode(err);
+    const where = err instanceof ManifestError ? { file: err.file } : err instanceof ListenError ? { host: err.host, port: err.port } : {};
+    log.error('failed to start', { error: err as Error, ...where, exitCode });
     status?.close();
-    return 1;
+    if (!opts.stopSignal) exitSoon();
+    return exitCode;
   }
   log.info('started', { sources: agent.sources.map((s) => s.name) });
   // Everything start-up needs is loaded now: persist the compile cache bin/silicon-agent.js enabled
@@ -207,8 +219,10 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   // Under launchd: after newsyslog renames the log file, stop and exit 75 so launchd starts the
   // agent again on the fresh file (src/launchd/log-rotation.ts explains why).
   const rotation = watchRotation(env, log, () => signals?.requestStop('log-rotated'));
+  const parent = opts.stopSignal ? undefined : watchParent(env, log, () => signals?.requestStop('parent-exited'));
   const sig = await Promise.race([opts.stopSignal ?? signals!.stop, rotation.rotated]);
   rotation.stop();
+  parent?.stop();
   const exitCode = sig === 'log-rotated' ? EX_LOG_ROTATED : 0;
   log.info('stopping', { signal: sig });
   // Stop children, flush a final export and exit 0 within 5 s of the signal, whatever hangs (issue 5).
@@ -234,10 +248,46 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     // past the deadline, and Node's natural exit closes the signal handles first, so a SIGHUP in
     // that window would still terminate the process by its default action.
     // (process.exit() takes the exit code src/cli.ts sets from this function's result.)
-    process.stderr.write('', () => setImmediate(() => process.exit()));
-    setTimeout(() => process.exit(), 500).unref();
+    exitSoon();
   }
   return exitCode;
+}
+
+/** Exit once stderr has taken the last line (src/cli.ts sets the exit code from main's result first). */
+function exitSoon(): void {
+  process.stderr.write('', () => setImmediate(() => process.exit()));
+  setTimeout(() => process.exit(), 500).unref();
+}
+
+/** The documented exit code for a start-up failure (see the header). */
+export function startFailureCode(err: unknown): number {
+  if (err instanceof ListenError) return err.exitCode;
+  if (err instanceof ManifestError) return EX_DATAERR;
+  if (err instanceof ConfigError) return EX_CONFIG;
+  return EX_SOFTWARE;
+}
+
+/** How often the parent is checked (SILICON_AGENT_PARENT_CHECK_MS for tests). */
+export const PARENT_CHECK_ENV = 'SILICON_AGENT_PARENT_CHECK_MS';
+
+/**
+ * Started by npm (npm_command is set: `npm start`, `npx … run`), stop when the parent that started
+ * us is gone: npm exits on SIGTERM without passing it on, and the agent, reparented, would keep
+ * running and holding its port. Under launchd (or a plain shell) nothing is watched: there the
+ * agent gets its signals itself, and `nohup … &` must keep it running after the shell exits.
+ */
+export function watchParent(env: Record<string, string | undefined>, log: Logger, onGone: () => void): { stop(): void } {
+  if (!env.npm_command) return { stop() {} };
+  const original = process.ppid;
+  const every = Number(env[PARENT_CHECK_ENV]) > 0 ? Number(env[PARENT_CHECK_ENV]) : 1000;
+  const timer = setInterval(() => {
+    if (process.ppid === original) return;
+    clearInterval(timer);
+    log.warn('the npm process that started the agent is gone: stopping', { parentPid: original, npmCommand: env.npm_command });
+    onGone();
+  }, every);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** How often the log file is compared with stderr (default 60 s; SILICON_AGENT_LOG_CHECK_MS for tests). */
@@ -305,7 +355,9 @@ export async function reloadConfig(agent: Agent, log: Logger, load: { file?: str
     log.info('SIGHUP: configuration reloaded', { config: redactedConfig(next) });
     return true;
   } catch (err) {
-    log.error('SIGHUP: reload failed', { error: err as Error });
+    // agent.reload restored the previous configuration (and its endpoint) before throwing.
+    const where = err instanceof ListenError ? { host: err.host, port: err.port } : {};
+    log.error('SIGHUP: reload failed; keeping the current configuration', { error: err as Error, ...where });
     return false;
   }
 }

@@ -51,7 +51,9 @@ export function formatStatus(r: StatusReport, now: Date): string[] {
   lines.push(`agent        pid ${a.pid}, started ${ago(a.startedAt, now)}, status written ${ago(a.updatedAt, now)}${a.replay ? ', REPLAYING captures' : ''}`);
   lines.push(`last export  ${ago(a.export.lastSuccessAt, now)}`);
   if (a.export.lastFailureAt && (!a.export.lastSuccessAt || a.export.lastFailureAt > a.export.lastSuccessAt))
-    lines.push(`last failure ${ago(a.export.lastFailureAt, now)}${a.export.lastError ? `: ${a.export.lastError}` : ''}`);
+    lines.push(
+      `last failure ${ago(a.export.lastFailureAt, now)}${a.export.lastError ? `: ${a.export.lastError}` : ''}${a.export.lastErrorType ? ` (${a.export.lastErrorType})` : ''}`,
+    );
   lines.push(`last scrape  ${ago(a.prometheus.lastScrapeAt, now)}`);
   lines.push('sources');
   const names = Object.keys(a.sources).sort();

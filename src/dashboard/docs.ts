@@ -75,7 +75,7 @@ export function dashboardDoc(rows: readonly RowSpec[] = ROWS): string {
     '  2 critical) are `{level}` gauges drawn through value mappings.',
     '- Agent CPU is CPU seconds per second (1 = one core), the agent and its children summed; the yellow threshold is',
     '  the agent\'s default CPU budget (src/config.ts), the memory threshold its default RSS budget.',
-    `- "Hottest die" is the maximum of \`${metric('macos.temperature.max')}{macos_sensor_group="cpu_die"}\`, the agent's`,
+    `- "Hottest die" is the maximum of \`${metric('silicon_agent.temperature.max')}{hw_sensor_location="cpu_die"}\`, the agent's`,
     '  per-group maximum over every plausible sensor (per-sensor `hw_temperature_celsius` is capped in number per node).',
     '- No machine facts are written into the dashboard: dies, clusters, cores, sensors, fans and disks come from',
     '  label values, so the same JSON draws an M2 Ultra, an M3 Ultra and a single-die chip.',

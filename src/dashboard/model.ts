@@ -79,7 +79,7 @@ export function metric(otelName: string): string {
 
 /**
  * A vector selector for a catalog metric on the selected nodes: `name{instance=~"$node",…}`.
- * `matchers` are extra label matchers, already in PromQL syntax (`macos_sensor_group="cpu_die"`).
+ * `matchers` are extra label matchers, already in PromQL syntax (`hw_sensor_location="cpu_die"`).
  */
 export function sel(otelName: string, ...matchers: string[]): string {
   return `${metric(otelName)}{${[`${NODE_LABEL}=~"$${NODE_VAR}"`, ...matchers].join(',')}}`;

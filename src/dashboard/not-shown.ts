@@ -7,11 +7,11 @@
 export const NOT_SHOWN: Readonly<Record<string, string>> = {
   'system.cpu.frequency':
     'Cores of one cluster share a clock domain on Apple Silicon, so per-core frequency repeats "Cluster frequency per die" with a line per core (32 per M3 Ultra node); per-core activity, which does differ between cores, is drawn in "Core activity now".',
-  'macos.memory.pages':
+  'silicon_agent.memory.pages':
     'The kernel page queues overlap (active, inactive, file-backed and anonymous count the same pages twice), so no panel can stack them honestly; "Memory by state" shows the additive Activity Monitor breakdown derived from them.',
   'hw.gpu.memory.usage':
     'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'macos.gpu.memory.allocated':
+  'silicon_agent.gpu.memory.allocated':
     'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
   'hw.gpu.memory.limit':
     'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',

@@ -12,6 +12,11 @@ import type { Attributes, CatalogEntry, Emit } from '../catalog/types.ts';
 import type { Logger } from '../log.ts';
 
 export const SCOPE_NAME = 'silicon-agent';
+/**
+ * The semantic-conventions version the catalog's names, units and enum values are checked against
+ * (test/semconv/semconv.test.ts), set on the meter so a backend can translate names across versions.
+ */
+export const SCHEMA_URL = 'https://opentelemetry.io/schemas/1.44.0';
 
 export function createInstrument(meter: Meter, m: CatalogEntry): Observable {
   const opts = { unit: m.unit, description: m.description };

@@ -14,7 +14,7 @@
  * with a fresh parser (as a restarted child would), without it the source reports `stopped`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
@@ -83,6 +83,23 @@ export class ManifestError extends Error {
     this.name = 'ManifestError';
     this.file = file;
   }
+}
+
+/**
+ * The largest replay file read (the largest real capture is 3.5 MB; the agent's heap is capped at
+ * 96 MiB). A bigger one makes its source unavailable, with the reason, instead of filling memory.
+ */
+export const MAX_REPLAY_FILE_BYTES = 32 * 1024 * 1024;
+
+/** A replay file's bytes, refusing one larger than MAX_REPLAY_FILE_BYTES before reading it. */
+export async function readReplayFile(file: string, max = MAX_REPLAY_FILE_BYTES): Promise<Buffer> {
+  const st = await stat(file);
+  if (!st.isFile()) throw new Error('not a regular file');
+  if (st.size > max) throw new Error(`${st.size} bytes, more than the ${max}-byte limit for a replay file`);
+  const buf = await readFile(file);
+  // the file may have grown between stat and read
+  if (buf.length > max) throw new Error(`more than the ${max}-byte limit for a replay file`);
+  return buf;
 }
 
 /** The largest manifest.json read (a real one is about 2 KB). */
@@ -183,7 +200,7 @@ export function createReplayStreamSource<S extends BaseSample>(opts: ReplayStrea
       relay.sink = s;
       stopped = false;
       setStatus({ state: 'starting' });
-      readFile(opts.file).then(
+      readReplayFile(opts.file).then(
         (buf) => {
           if (stopped) return;
           const units = opts.units(buf);
@@ -230,7 +247,7 @@ export function createReplayPollSource<S extends BaseSample>(opts: ReplayPollOpt
     ...(opts.logger ? { logger: opts.logger } : {}),
     read: async () => {
       try {
-        return { stdout: await (cached ??= readFile(opts.file).then(opts.transform ?? ((b) => b))) };
+        return { stdout: await (cached ??= readReplayFile(opts.file).then(opts.transform ?? ((b) => b))) };
       } catch (err) {
         return { unavailable: `cannot read replay file ${opts.file}: ${(err as Error).message}` };
       }

@@ -1,6 +1,7 @@
 /** What every admin command (install, uninstall, status, doctor, dump) gets from the outside world. */
 import { detectHost, type Host } from './host.ts';
 import { execaRunner, type Runner } from './runner.ts';
+import { scrub } from '../secrets.ts';
 
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
@@ -17,8 +18,9 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): CommandCon
     env,
     host: detectHost(env),
     runner: execaRunner(env),
-    out: (l) => void process.stdout.write(l + '\n'),
-    err: (l) => void process.stderr.write(l + '\n'),
+    // every line an admin command prints passes the secrets filter (src/secrets.ts)
+    out: (l) => void process.stdout.write(scrub(l) + '\n'),
+    err: (l) => void process.stderr.write(scrub(l) + '\n'),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: () => new Date(),
   };

@@ -20,7 +20,7 @@ type Tier = (typeof TIERS)[number] | 'utility';
 /** The tier of a file under src/, by its path (the table in docs/architecture.md). */
 export function tierOf(file: string): Tier {
   const p = relative(SRC, file).split('\\').join('/');
-  if (['log.ts', 'package-root.ts', 'http-lazy-exports.ts'].includes(p)) return 'utility';
+  if (['log.ts', 'package-root.ts', 'http-lazy-exports.ts', 'secrets.ts', 'sysexits.ts', 'escape.ts'].includes(p)) return 'utility';
   const mod = /^modules\/([^/]+)\/(.+)$/.exec(p);
   if (mod) {
     const f = mod[2]!;

@@ -111,7 +111,7 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     }
     t.comment(`${compared.size} families compared: ${[...compared].sort().join(' ')}`);
     // Families only some captures produce: proof the three folders together cover them.
-    for (const f of ['system_disk_io_bytes_total', 'hw_fan_speed_rpm', 'hw_host_power_watts', 'macos_memory_pressure', 'hw_temperature_celsius'])
+    for (const f of ['system_disk_io_bytes_total', 'hw_fan_speed_rpm', 'hw_host_power_watts', 'silicon_agent_memory_pressure', 'hw_temperature_celsius'])
       t.ok(compared.has(f), `${f} was compared`);
   });
 }

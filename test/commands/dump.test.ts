@@ -125,7 +125,7 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   // and temperatures with their sources' first readings).
   const text = await waitFor('every source on /metrics', async () => {
     const body = await (await fetch(`http://${agent.address}/metrics`)).text();
-    return ['hw_power_watts', 'macos_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage', 'hw_gpu_memory_usage'].every((n) =>
+    return ['hw_power_watts', 'silicon_agent_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage', 'hw_gpu_memory_usage'].every((n) =>
       new RegExp(`^${n}\\w*\\{`, 'm').test(body),
     )
       ? body
@@ -136,12 +136,12 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   const page = Number(/page size of (\d+) bytes/.exec(raw)![1]);
   const free = Number(/Pages free:\s+(\d+)\./.exec(raw)![1]);
   const value = (re: RegExp) => text.split('\n').filter((l) => re.test(l)).map((l) => Number(l.split(' ').pop()));
-  t.same(value(/^macos_memory_pages_bytes\{macos_memory_page_state="free"/), [free * page], `free memory from vm_stat.txt (${free} pages of ${page} B)`);
+  t.same(value(/^silicon_agent_memory_pages_bytes\{silicon_agent_memory_page_state="free"/), [free * page], `free memory from vm_stat.txt (${free} pages of ${page} B)`);
   const memsize = Number(/^hw\.memsize: (\d+)$/m.exec(readFileSync(FX.sysctl, 'utf8'))![1]);
   t.same(value(/^system_memory_limit_bytes\{/), [memsize], 'hw.memsize from sysctl.txt');
   t.same(value(/^hw_gpu_memory_usage_bytes\{/), [430_571_520], 'GPU in use from gpu.txt');
   t.same(value(/^system_disk_io_bytes_total\{disk_io_direction="read"/), [368_261_685_248], 'disk0 read bytes from disks.txt');
-  for (const series of ['hw_power_watts', 'macos_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage'])
+  for (const series of ['hw_power_watts', 'silicon_agent_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage'])
     t.match(text, new RegExp(`^${series}\\w*\\{`, 'm'), `${series} present`);
   t.match(text, /^target_info\{.*host_type="Mac15,14".*os_version="15\.5".*silicon_agent_replay="true"/m, 'the manifest\'s facts reach the resource, marked as replay');
 });

@@ -115,7 +115,7 @@ t.test('status: job state, install mode, last export and each source, from the a
   clock = new Date('2026-11-22T11:59:45Z');
   health.exported('success');
   clock = new Date('2026-11-22T11:59:50Z');
-  health.exported('failure', 'connect ECONNREFUSED 10.0.0.5:4318');
+  health.exported('failure', 'connect ECONNREFUSED 10.0.0.5:4318', 'unavailable');
   health.scraped();
   w.close();
   const r = readStatusFile(`${n.root}/usr/local/var/silicon-agent/status.json`);
@@ -126,7 +126,7 @@ t.test('status: job state, install mode, last export and each source, from the a
   t.match(out, 'job          system/io.silicon-agent: running (pid 4242, runs 3, last exit 75: EX_TEMPFAIL)');
   t.match(out, 'installed    2026-11-22T12:00:00.000Z as _siliconagent (powermetrics through a sudoers rule)');
   t.match(out, 'last export  2026-11-22T11:59:45.000Z (15 s ago)');
-  t.match(out, 'last failure 2026-11-22T11:59:50.000Z (10 s ago): connect ECONNREFUSED 10.0.0.5:4318');
+  t.match(out, 'last failure 2026-11-22T11:59:50.000Z (10 s ago): connect ECONNREFUSED 10.0.0.5:4318 (unavailable)');
   t.match(out, /\n {2}powermetrics +running +last sample 2026-11-22T11:59:00\.000Z \(60 s ago\)/);
   t.match(out, /\n {2}smc +unavailable +last sample never {2}— SMC addon not built/);
   t.same(n.callsOf('launchctl'), [['print', 'system/io.silicon-agent']]);

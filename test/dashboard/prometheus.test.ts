@@ -25,8 +25,8 @@ const M2_ULTRA_LACKS: Record<string, string> = {
   [metric('hw.host.energy')]: 'no PSTR, so no system energy either',
   [metric('hw.fan.speed')]: 'no fan keys in its smc.txt',
   [metric('hw.fan.speed.limit')]: 'no fan keys in its smc.txt',
-  [metric('macos.fan.target_speed')]: 'no fan keys in its smc.txt',
-  [metric('macos.memory.pressure')]: 'no kern.memorystatus_vm_pressure_level line in its sysctl.txt (none was ever captured)',
+  [metric('silicon_agent.fan.target_speed')]: 'no fan keys in its smc.txt',
+  [metric('silicon_agent.memory.pressure')]: 'no kern.memorystatus_vm_pressure_level line in its sysctl.txt (none was ever captured)',
 };
 
 const NODES = ['127.0.0.1', '127.0.0.2', '127.0.0.3'] as const;

@@ -127,10 +127,10 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     t.equal(point('hw.energy', { 'hw.id': 'cpu' }), cpuEnergyJ, 'CPU energy = plist cpu_energy mJ / 1000');
     t.ok(Math.abs(point('hw.power', { 'hw.id': 'cpu' })! - cpuEnergyJ / elapsedS) < 1e-9, 'CPU power = energy / elapsed_ns');
     t.equal(got.get('system.cpu.frequency')!.points.length, cpuCount, 'one frequency series per CPU in the plist');
-    t.equal(point('macos.thermal.pressure', {}), 0, 'Nominal → 0');
+    t.equal(point('silicon_agent.thermal.pressure', {}), 0, 'Nominal → 0');
     t.ok(plist.includes('<key>thermal_pressure</key><string>Nominal</string>'));
     t.equal(point('system.memory.limit', {}), memsize, 'hw.memsize');
-    t.equal(point('macos.memory.pages', { 'macos.memory.page_state': 'free' }), pagesFree * pageSize, 'Pages free × page size');
+    t.equal(point('silicon_agent.memory.pages', { 'silicon_agent.memory.page_state': 'free' }), pagesFree * pageSize, 'Pages free × page size');
     t.ok(got.get('hw.temperature')!.points.length <= 128, 'per-sensor temperatures capped');
     t.equal(point('silicon_agent.samples', { 'silicon_agent.source': 'powermetrics' }), 1);
 
@@ -157,7 +157,7 @@ t.test('a failing collector is counted, never fatal, and the pull endpoint keeps
   const res = await fetch(`http://127.0.0.1:${promPort}/metrics`);
   t.equal(res.status, 200);
   const text = await res.text();
-  t.match(text, /silicon_agent_exports_total\{silicon_agent_outcome="failure",[^}]*\} [1-9]/);
+  t.match(text, /silicon_agent_exports_total\{error_type="unavailable",[^}]*silicon_agent_outcome="failure"[^}]*\} [1-9]/, 'refused: unavailable');
   t.match(text, /^hw_energy_joules_total\{hw_id="cpu"/m);
   await agent.stop();
   const logged = JSON.stringify(log.lines);

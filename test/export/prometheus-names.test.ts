@@ -35,7 +35,7 @@ t.test('the Collector names of reference §6.2', async (t) => {
     ['system.disk.io', 'By', 'counter', 'system_disk_io_bytes_total'],
     ['system.disk.operation_time', 's', 'counter', 'system_disk_operation_time_seconds_total'],
     ['system.network.io', 'By', 'counter', 'system_network_io_bytes_total'],
-    ['macos.memory.pressure', '{level}', 'gauge', 'macos_memory_pressure'],
+    ['silicon_agent.memory.pressure', '{level}', 'gauge', 'silicon_agent_memory_pressure'],
   ];
   for (const [name, unit, inst, want] of table) t.equal(prometheusMetricName(name, unit, inst), want, `${name} (${unit}, ${inst})`);
 });
@@ -59,7 +59,7 @@ t.test('translation rules', async (t) => {
   t.equal(prometheusMetricName('2xx.count', '', 'gauge'), '_2xx_count');
   // label names
   t.equal(prometheusLabelName('hw.id'), 'hw_id');
-  t.equal(prometheusLabelName('macos.cpu.cluster'), 'macos_cpu_cluster');
+  t.equal(prometheusLabelName('silicon_agent.cpu.cluster'), 'silicon_agent_cpu_cluster');
   t.equal(prometheusLabelName('0day'), 'key_0day');
   t.equal(prometheusLabelName('_x'), 'key_x');
   t.equal(prometheusLabelName('__x'), '__x');

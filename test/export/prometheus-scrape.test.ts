@@ -67,7 +67,7 @@ const seriesKey = (name: string, labels: Record<string, string>) =>
     .sort()
     .map((k) => `${k}=${labels[k]}`)
     .join(',')}}`;
-const AGENT_LABELS = new Set(['__name__', 'job', 'instance', 'otel_scope_name', 'otel_scope_version']);
+const AGENT_LABELS = new Set(['__name__', 'job', 'instance', 'otel_scope_name', 'otel_scope_version', 'otel_scope_schema_url']);
 
 t.test('Debian Prometheus scrapes the replaying agent: names and values match the catalog and the capture', async (t) => {
   const bin = prometheusBinary();
@@ -139,7 +139,7 @@ t.test('Debian Prometheus scrapes the replaying agent: names and values match th
   const own = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added']);
   const storedNames = new Set(stored.map((s) => s.metric.__name__!));
   for (const n of storedNames) t.ok(catalogNames.has(n) || n === 'target_info' || own.has(n), `${n} comes from the catalog`);
-  for (const n of ['hw_temperature_celsius', 'hw_power_watts', 'hw_energy_joules_total', 'system_cpu_frequency_hertz', 'macos_cpu_active_ratio', 'system_memory_usage_bytes', 'system_paging_usage_bytes', 'macos_thermal_pressure', 'hw_gpu_utilization_ratio'])
+  for (const n of ['hw_temperature_celsius', 'hw_power_watts', 'hw_energy_joules_total', 'system_cpu_frequency_hertz', 'silicon_agent_cpu_active_ratio', 'system_memory_usage_bytes', 'system_paging_usage_bytes', 'silicon_agent_thermal_pressure', 'hw_gpu_utilization_ratio'])
     t.ok(storedNames.has(n), `${n} stored`);
 
   // values: every constant series equals the catalog applied to the capture

@@ -105,9 +105,9 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
     const { total, byName } = await seriesCount(capture, worstSelf);
     t.ok(total < BOUND, `${n} sensors: ${total} series`);
     t.equal(byName.get('system_cpu_frequency_hertz'), 32);
-    t.equal(byName.get('macos_cpu_cluster_frequency_hertz'), 6);
+    t.equal(byName.get('silicon_agent_cpu_cluster_frequency_hertz'), 6);
     t.equal(byName.get('hw_temperature_celsius'), Math.min(n, MAX_TEMPERATURE_SERIES));
-    t.equal(byName.get('macos_temperature_max_celsius'), groups.length * 2, 'one group maximum per group and die');
+    t.equal(byName.get('silicon_agent_temperature_max_celsius'), groups.length * 2, 'one group maximum per group and die');
   }
   // The gpu and disks sources at their caps (the lead rebalances the budget for all new sources at
   // merge): their own share is asserted exactly; "< 400" above holds for the sources before them.
@@ -123,12 +123,14 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
   const after = await seriesCount(capped, worstSelfAll);
   const prom = (name: string) => { const m = CATALOG.find((x) => x.name === name)!; return prometheusMetricName(m.name, m.unit, m.instrument); };
   t.equal(after.byName.get(prom('hw.gpu.utilization')), MAX_GPUS * 3, 'gpu: general, renderer, tiler per GPU (powermetrics\' one series yields)');
-  for (const n of ['hw.gpu.memory.usage', 'macos.gpu.memory.allocated']) t.equal(after.byName.get(prom(n)), MAX_GPUS, n);
+  for (const n of ['hw.gpu.memory.usage', 'silicon_agent.gpu.memory.allocated']) t.equal(after.byName.get(prom(n)), MAX_GPUS, n);
   for (const n of ['hw.gpu.memory.limit', 'hw.gpu.memory.utilization']) t.equal(after.byName.get(prom(n)), 1, n);
   for (const n of ['system.disk.io', 'system.disk.operations', 'system.disk.operation_time']) t.equal(after.byName.get(prom(n)), MAX_DISKS * 2, `${n}: disks × direction (iostat's yield)`);
   const share = MAX_GPUS * 3 + MAX_GPUS * 2 + 2 + MAX_DISKS * 2 * 3;
   const yielded = (before.byName.get(prom('hw.gpu.utilization')) ?? 0) + (before.byName.get(prom('system.disk.io')) ?? 0) + (before.byName.get(prom('system.disk.operations')) ?? 0);
-  const data = (c: { byName: Map<string, number> }) => [...c.byName].filter(([n]) => !n.startsWith('silicon_agent_') && !n.startsWith('process_')).reduce((a, [, v]) => a + v, 0);
+  // Data series: everything but the agent's own health metrics (the catalog's `agent` entries).
+  const SELF = new Set(CATALOG.filter((m) => m.source === 'agent').map((m) => prometheusMetricName(m.name, m.unit, m.instrument)));
+  const data = (c: { byName: Map<string, number> }) => [...c.byName].filter(([n]) => !SELF.has(n)).reduce((a, [, v]) => a + v, 0);
   t.equal(data(after) - data(before), share - yielded, `gpu + disks add ${share} data series and replace ${yielded}`);
   const self = (after.total - data(after)) - (before.total - data(before));
   t.ok(self > 0, `their own health series at the worst: ${self}`);

@@ -182,26 +182,26 @@ t.test('m2-ultra: lines match the raw capture', async (t) => {
   // <key>gpu_energy</key> <integer>72607</integer> (the processor dict's, mJ)
   t.equal(v(`hw_energy_joules_total{hw_id="gpu",hw_type="gpu",${SCOPE}}`), 72.607);
   // cpu + gpu + ane energy: 855 + 72607 + 0 mJ
-  t.equal(v(`macos_soc_energy_joules_total{${SCOPE}}`), 73.462);
+  t.equal(v(`silicon_agent_soc_energy_joules_total{${SCOPE}}`), 73.462);
   // elapsed_ns 1023721416: power = energy / elapsed (<key>cpu_power</key> <real>835.188</real> mW agrees)
   t.equal(v(`hw_power_watts{hw_id="cpu",hw_type="cpu",${SCOPE}}`), 0.855 / 1.023721416);
   // the gpu dict: <key>freq_hz</key><real>1360.85</real> is MHz
-  t.equal(v(`macos_gpu_frequency_hertz{${SCOPE}}`), 1360.85e6);
+  t.equal(v(`silicon_agent_gpu_frequency_hertz{${SCOPE}}`), 1360.85e6);
   // the first cluster: <key>name</key><string>E0-Cluster</string> ... <key>freq_hz</key><real>9.90818e+08</real> (Hz)
-  t.equal(v(`macos_cpu_cluster_frequency_hertz{macos_cpu_cluster="E0",macos_cpu_kind="E",macos_die="0",${SCOPE}}`), 990818000);
+  t.equal(v(`silicon_agent_cpu_cluster_frequency_hertz{silicon_agent_cpu_cluster="E0",silicon_agent_cpu_kind="E",silicon_agent_die="0",${SCOPE}}`), 990818000);
   // <key>thermal_pressure</key><string>Nominal</string>
-  t.equal(v(`macos_thermal_pressure{${SCOPE}}`), 0);
+  t.equal(v(`silicon_agent_thermal_pressure{${SCOPE}}`), 0);
   // sysctl.txt: hw.memsize: 137438953472
   t.equal(v(`system_memory_limit_bytes{${SCOPE}}`), 137438953472);
   // vm_stat.txt: "Pages free: 39656." at "page size of 16384 bytes"
-  t.equal(v(`macos_memory_pages_bytes{macos_memory_page_state="free",${SCOPE}}`), 39656 * 16384);
+  t.equal(v(`silicon_agent_memory_pages_bytes{silicon_agent_memory_page_state="free",${SCOPE}}`), 39656 * 16384);
   // vm_stat.txt: "Translation faults": 593951200.
   t.equal(v(`system_paging_faults_total{${SCOPE}}`), 593951200);
   // iostat.txt (-w 2): disk0 tps 40 (since boot, not counted), then 2, 13, 1, 13
   t.equal(v(`system_disk_operations_total{system_device="disk0",${SCOPE}}`), (2 + 13 + 1 + 13) * 2);
   // smc.txt: TCMb [flt ] (bytes aa e5 3c 42)
   t.equal(
-    v(`hw_temperature_celsius{hw_id="TCMb",hw_name="CPU die average",hw_type="temperature",macos_sensor_group="cpu_die",${SCOPE}}`),
+    v(`hw_temperature_celsius{hw_id="TCMb",hw_name="CPU die average",hw_sensor_location="cpu_die",hw_type="temperature",${SCOPE}}`),
     Buffer.from([0xaa, 0xe5, 0x3c, 0x42]).readFloatLE(0),
   );
 });
@@ -212,7 +212,7 @@ t.test('m1-pro: lines match the raw capture', async (t) => {
   // powermetrics.plist: 29 documents
   t.equal(v(`silicon_agent_samples_total{silicon_agent_source="powermetrics",${SCOPE}}`), 29);
   // smc.txt: PSTR [flt ] 8.552598 (bytes 71 d7 08 41); F0Mx 5349
-  t.equal(v(`hw_host_power_watts{${SCOPE}}`), Buffer.from([0x71, 0xd7, 0x08, 0x41]).readFloatLE(0));
+  t.equal(v(`hw_host_power_watts{hw_id="host",${SCOPE}}`), Buffer.from([0x71, 0xd7, 0x08, 0x41]).readFloatLE(0));
   t.equal(v(`hw_fan_speed_limit_rpm{hw_id="fan0",hw_limit_type="max",hw_type="fan",${SCOPE}}`), 5349);
   // F0Ac 0 on a MacBookPro18,3: a laptop's fan really stops, so 0 is exported (only a Mac Studio's 0 is unavailable)
   t.equal(v(`hw_fan_speed_rpm{hw_id="fan0",hw_type="fan",${SCOPE}}`), 0);
@@ -222,5 +222,5 @@ t.test('m1-pro: lines match the raw capture', async (t) => {
   t.equal(v(`system_memory_limit_bytes{${SCOPE}}`), undefined);
   // smc.txt: Tp02 [flt ] 8.425 is a power-gated sentinel, not a P-core at 8 °C (src/modules/smc/interpret.ts)
   t.notMatch(text, /hw_id="Tp02"/);
-  t.notMatch(text, /macos_sensor_group="cpu_p"/, 'every Tp key of this M2 Max dump is a sentinel');
+  t.notMatch(text, /hw_sensor_location="cpu_p"/, 'every Tp key of this M2 Max dump is a sentinel');
 });

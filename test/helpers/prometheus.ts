@@ -13,13 +13,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 
-/** The absolute path of a command on PATH; throws (failing the test file) when it is missing. */
-export function requireTool(name: string): string {
+/**
+ * The absolute path of a command on PATH; throws (failing the test file) when it is missing, naming the
+ * Debian package that ships it (`prometheus` for prometheus and promtool, `prometheus-alertmanager` for
+ * prometheus-alertmanager and amtool).
+ */
+export function requireTool(name: string, pkg = 'prometheus'): string {
   try {
     return execFileSync('sh', ['-c', `command -v "$1"`, 'sh', name], { encoding: 'utf8' }).trim();
   } catch {
     throw new Error(
-      `${name} is not installed: run \`apt-get install -y --no-install-recommends prometheus\` (Debian's package ships prometheus and promtool; .ci/run installs it)` +
+      `${name} is not installed: run \`apt-get install -y --no-install-recommends ${pkg}\` (Debian's package ${pkg} ships it; .ci/run installs it)` +
         (process.env.CI === 'true' ? ' — CI must have it' : ''),
     );
   }

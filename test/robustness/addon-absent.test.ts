@@ -66,9 +66,9 @@ t.test('SMC addon absent: everything else is exported, smc is down, one log line
 
   const last = bodies.at(-1)!;
   const has = (name: string) => new RegExp(`^${name}[{ ]`, 'm').test(last);
-  t.ok(has('hw_power_watts') && has('macos_cpu_cluster_frequency_hertz'), 'powermetrics metrics');
+  t.ok(has('hw_power_watts') && has('silicon_agent_cpu_cluster_frequency_hertz'), 'powermetrics metrics');
   t.ok(has('system_disk_io_bytes_total'), 'iostat metrics');
-  t.ok(has('system_memory_usage_bytes') && has('macos_memory_pages_bytes'), 'vm_stat metrics');
+  t.ok(has('system_memory_usage_bytes') && has('silicon_agent_memory_pages_bytes'), 'vm_stat metrics');
   t.ok(has('system_memory_limit_bytes') && has('system_paging_usage_bytes'), 'sysctl metrics');
   for (const [i, body] of bodies.entries()) {
     t.notMatch(body, /^hw_temperature_celsius[{ ]/m, `scrape ${i + 1}: no temperatures`);

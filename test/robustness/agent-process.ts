@@ -99,7 +99,7 @@ export interface Export {
   atMs: number;
   /** Metric names in the request. */
   names: Set<string>;
-  /** `silicon_agent.exports` points, by outcome, as the agent reported them in this request. */
+  /** `silicon_agent.exports` points summed by outcome (failures over every error.type), as the agent reported them in this request. */
   exportsByOutcome: Record<string, number>;
   /** `process.memory.usage{agent}`, when present. */
   agentRssBytes?: number;
@@ -137,7 +137,10 @@ export function switchableReceiver(port: number): SwitchableReceiver {
         for (const p of pts) {
           const attrs = Object.fromEntries(((p.attributes as Any[]) ?? []).map((kv) => [kv.key, Object.values(kv.value as Any)[0]]));
           const v = Number(p.asDouble ?? p.asInt);
-          if (m.name === 'silicon_agent.exports') e.exportsByOutcome[String(attrs['silicon_agent.outcome'])] = v;
+          if (m.name === 'silicon_agent.exports') {
+            const outcome = String(attrs['silicon_agent.outcome']);
+            e.exportsByOutcome[outcome] = (e.exportsByOutcome[outcome] ?? 0) + v;
+          }
           if (m.name === 'process.memory.usage' && attrs['silicon_agent.process'] === 'agent') e.agentRssBytes = v;
         }
       }

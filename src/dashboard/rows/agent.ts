@@ -85,12 +85,15 @@ export const AGENT_ROW: RowSpec = {
     },
     {
       title: 'OTLP exports',
-      question: 'Are the agent\'s OTLP pushes succeeding?',
+      question: 'Are the agent\'s OTLP pushes succeeding, and when not, why (timeout, unavailable, tls, http_4xx, http_5xx)?',
       kind: 'timeseries',
       unit: 'cps',
       width: 6,
       queries: [
-        { legend: '{{silicon_agent_outcome}}', expr: `rate(${sel('silicon_agent.exports')}[${RATE}])` },
+        {
+          legend: '{{silicon_agent_outcome}} {{error_type}}',
+          expr: `sum by (silicon_agent_outcome, error_type) (rate(${sel('silicon_agent.exports')}[${RATE}]))`,
+        },
       ],
     },
   ],

@@ -14,7 +14,7 @@ export const CPU_ROW: RowSpec = {
       unit: 'hertz',
       width: 12,
       queries: [
-        { legend: 'die {{macos_die}} {{macos_cpu_cluster}}', expr: sel('macos.cpu.cluster.frequency') },
+        { legend: 'die {{silicon_agent_die}} {{silicon_agent_cpu_cluster}}', expr: sel('silicon_agent.cpu.cluster.frequency') },
       ],
     },
     {
@@ -25,7 +25,7 @@ export const CPU_ROW: RowSpec = {
       min: 0,
       max: 1,
       width: 12,
-      queries: [{ legend: 'die {{macos_die}} {{macos_cpu_cluster}}', expr: sel('macos.cpu.cluster.active') }],
+      queries: [{ legend: 'die {{silicon_agent_die}} {{silicon_agent_cpu_cluster}}', expr: sel('silicon_agent.cpu.cluster.active') }],
     },
     {
       title: 'Core activity now',
@@ -39,8 +39,8 @@ export const CPU_ROW: RowSpec = {
       height: 10,
       queries: [
         {
-          legend: 'die {{macos_die}} {{macos_cpu_cluster}} cpu {{cpu_logical_number}}',
-          expr: sel('macos.cpu.active'),
+          legend: 'die {{silicon_agent_die}} {{silicon_agent_cpu_cluster}} cpu {{cpu_logical_number}}',
+          expr: sel('silicon_agent.cpu.active'),
         },
       ],
     },

@@ -14,7 +14,7 @@ export const FANS_ROW: RowSpec = {
       width: 24,
       queries: [
         { legend: '{{hw_id}}', expr: sel('hw.fan.speed') },
-        { legend: '{{hw_id}} target', expr: sel('macos.fan.target_speed') },
+        { legend: '{{hw_id}} target', expr: sel('silicon_agent.fan.target_speed') },
         { legend: '{{hw_id}} {{hw_limit_type}}', expr: sel('hw.fan.speed.limit') },
       ],
       caveat:

@@ -29,17 +29,17 @@ export const FLEET_ROW: RowSpec = {
             [85, 'yellow'],
             [100, 'red'],
           ],
-          expr: `max ${by()} (${sel('macos.temperature.max', 'macos_sensor_group="cpu_die"')})`,
+          expr: `max ${by()} (${sel('silicon_agent.temperature.max', 'hw_sensor_location="cpu_die"')})`,
         },
         {
           legend: 'Thermal pressure',
           mapping: 'thermal',
-          expr: `max ${by()} (${sel('macos.thermal.pressure')})`,
+          expr: `max ${by()} (${sel('silicon_agent.thermal.pressure')})`,
         },
         {
           legend: 'Memory pressure',
           mapping: 'memory',
-          expr: `max ${by()} (${sel('macos.memory.pressure')})`,
+          expr: `max ${by()} (${sel('silicon_agent.memory.pressure')})`,
         },
         {
           legend: 'Memory used',
@@ -105,7 +105,7 @@ export const FLEET_ROW: RowSpec = {
       unit: 'celsius',
       width: 12,
       queries: [
-        { legend: `{{${N}}}`, expr: `max ${by()} (${sel('macos.temperature.max', 'macos_sensor_group="cpu_die"')})` },
+        { legend: `{{${N}}}`, expr: `max ${by()} (${sel('silicon_agent.temperature.max', 'hw_sensor_location="cpu_die"')})` },
       ],
     },
     {
@@ -125,7 +125,7 @@ export const FLEET_ROW: RowSpec = {
       unit: 'short',
       mapping: 'thermal',
       width: 12,
-      queries: [{ legend: `{{${N}}}`, expr: `max ${by()} (${sel('macos.thermal.pressure')})` }],
+      queries: [{ legend: `{{${N}}}`, expr: `max ${by()} (${sel('silicon_agent.thermal.pressure')})` }],
     },
     {
       title: 'Memory pressure per node',
@@ -135,7 +135,7 @@ export const FLEET_ROW: RowSpec = {
       unit: 'short',
       mapping: 'memory',
       width: 12,
-      queries: [{ legend: `{{${N}}}`, expr: `max ${by()} (${sel('macos.memory.pressure')})` }],
+      queries: [{ legend: `{{${N}}}`, expr: `max ${by()} (${sel('silicon_agent.memory.pressure')})` }],
     },
   ],
 };

@@ -12,7 +12,7 @@ export const GPU_ROW: RowSpec = {
       kind: 'timeseries',
       unit: 'hertz',
       width: 12,
-      queries: [{ legend: 'GPU', expr: sel('macos.gpu.frequency') }],
+      queries: [{ legend: 'GPU', expr: sel('silicon_agent.gpu.frequency') }],
     },
     {
       title: 'GPU active ratio',

@@ -15,7 +15,7 @@ export const MEMORY_ROW: RowSpec = {
       stacked: true,
       width: 12,
       queries: [
-        { legend: '{{macos_memory_state}}', expr: sel('macos.memory.usage') },
+        { legend: '{{silicon_agent_memory_state}}', expr: sel('silicon_agent.memory.usage') },
         { legend: 'installed', overlay: true, expr: sel('system.memory.limit') },
         {
           legend: 'used (Activity Monitor)',
@@ -41,7 +41,7 @@ export const MEMORY_ROW: RowSpec = {
       unit: 'short',
       mapping: 'memory',
       width: 6,
-      queries: [{ legend: 'memory pressure', expr: sel('macos.memory.pressure') }],
+      queries: [{ legend: 'memory pressure', expr: sel('silicon_agent.memory.pressure') }],
     },
     {
       title: 'Paging and swapping',
@@ -51,7 +51,7 @@ export const MEMORY_ROW: RowSpec = {
       width: 12,
       queries: [
         {
-          legend: '{{macos_paging_kind}} {{system_paging_direction}}',
+          legend: '{{silicon_agent_paging_kind}} {{system_paging_direction}}',
           expr: `rate(${sel('system.paging.operations')}[${RATE}])`,
         },
         { legend: 'faults', expr: `rate(${sel('system.paging.faults')}[${RATE}])` },
@@ -65,8 +65,8 @@ export const MEMORY_ROW: RowSpec = {
       width: 6,
       queries: [
         {
-          legend: '{{macos_compressor_direction}}',
-          expr: `rate(${sel('macos.memory.compressor.operations')}[${RATE}])`,
+          legend: '{{silicon_agent_compressor_direction}}',
+          expr: `rate(${sel('silicon_agent.memory.compressor.operations')}[${RATE}])`,
         },
       ],
     },
@@ -77,8 +77,8 @@ export const MEMORY_ROW: RowSpec = {
       unit: 'bytes',
       width: 6,
       queries: [
-        { legend: 'stored (uncompressed)', expr: sel('macos.memory.compressor.stored') },
-        { legend: 'footprint', expr: sel('macos.memory.usage', 'macos_memory_state="compressed"') },
+        { legend: 'stored (uncompressed)', expr: sel('silicon_agent.memory.compressor.stored') },
+        { legend: 'footprint', expr: sel('silicon_agent.memory.usage', 'silicon_agent_memory_state="compressed"') },
       ],
     },
   ],

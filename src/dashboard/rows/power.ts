@@ -16,9 +16,9 @@ export const POWER_ROW: RowSpec = {
       width: 16,
       queries: [
         { legend: 'system (SMC)', expr: sel('hw.host.power') },
-        { legend: 'SoC (CPU+GPU+ANE)', expr: sel('macos.soc.power') },
+        { legend: 'SoC (CPU+GPU+ANE)', expr: sel('silicon_agent.soc.power') },
         { legend: '{{hw_id}}', expr: sel('hw.power') },
-        { legend: 'ane', expr: sel('macos.ane.power') },
+        { legend: 'ane', expr: sel('silicon_agent.ane.power') },
       ],
     },
     {
@@ -31,9 +31,9 @@ export const POWER_ROW: RowSpec = {
       decimals: 3,
       queries: [
         { legend: 'system (SMC)', expr: kwhPerDay(sel('hw.host.energy')) },
-        { legend: 'SoC (CPU+GPU+ANE)', expr: kwhPerDay(sel('macos.soc.energy')) },
+        { legend: 'SoC (CPU+GPU+ANE)', expr: kwhPerDay(sel('silicon_agent.soc.energy')) },
         { legend: '{{hw_id}}', expr: kwhPerDay(sel('hw.energy')) },
-        { legend: 'ane', expr: kwhPerDay(sel('macos.ane.energy')) },
+        { legend: 'ane', expr: kwhPerDay(sel('silicon_agent.ane.energy')) },
       ],
     },
   ],

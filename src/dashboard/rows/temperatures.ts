@@ -12,7 +12,7 @@ export const TEMPERATURES_ROW: RowSpec = {
       kind: 'timeseries',
       unit: 'celsius',
       width: 12,
-      queries: [{ legend: 'die {{macos_die}} {{macos_sensor_group}}', expr: sel('macos.temperature.max') }],
+      queries: [{ legend: '{{hw_parent}} {{hw_sensor_location}}', expr: sel('silicon_agent.temperature.max') }],
     },
     {
       title: 'Mean temperature per die and group',
@@ -20,7 +20,7 @@ export const TEMPERATURES_ROW: RowSpec = {
       kind: 'timeseries',
       unit: 'celsius',
       width: 12,
-      queries: [{ legend: 'die {{macos_die}} {{macos_sensor_group}}', expr: sel('macos.temperature.mean') }],
+      queries: [{ legend: '{{hw_parent}} {{hw_sensor_location}}', expr: sel('silicon_agent.temperature.mean') }],
     },
     {
       title: 'Hottest sensors now',
@@ -40,7 +40,7 @@ export const TEMPERATURES_ROW: RowSpec = {
       unit: 'short',
       mapping: 'thermal',
       width: 12,
-      queries: [{ legend: 'thermal pressure', expr: sel('macos.thermal.pressure') }],
+      queries: [{ legend: 'thermal pressure', expr: sel('silicon_agent.thermal.pressure') }],
     },
   ],
 };

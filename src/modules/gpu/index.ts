@@ -74,7 +74,7 @@ export const gpu: SourceModule<GpuSample, GpuConfig> = {
   replay: { file: 'gpu.txt', mode: { kind: 'poll' } },
   metrics: GPU_METRICS,
   attributes: {
-    'macos.gpu.memory.limit.source': {
+    'silicon_agent.gpu.memory.limit.source': {
       doc: '`sysctl`: `iogpu.wired_limit_mb` was set and read; `default_estimate`: it is 0 (system default) and the limit is an estimate (UNVERIFIED).',
       values: LIMIT_SOURCES,
     },

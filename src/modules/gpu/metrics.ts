@@ -45,7 +45,7 @@ export const GPU_METRICS: readonly MetricDef<GpuSample>[] = [
     },
   },
   {
-    name: 'macos.gpu.memory.allocated',
+    name: 'silicon_agent.gpu.memory.allocated',
     unit: 'By',
     instrument: 'updowncounter',
     attributes: ['hw.id'],
@@ -58,25 +58,25 @@ export const GPU_METRICS: readonly MetricDef<GpuSample>[] = [
     name: 'hw.gpu.memory.limit',
     unit: 'By',
     instrument: 'updowncounter',
-    attributes: ['hw.id', 'macos.gpu.memory.limit.source'],
+    attributes: ['hw.id', 'silicon_agent.gpu.memory.limit.source'],
     description:
       'Unified memory the GPU may wire (`iogpu.wired_limit_mb`, from the sysctl source). When it is 0 (the system default) the value is an estimate (2/3 of memory up to 36 GiB, 3/4 above; UNVERIFIED), marked `default_estimate`.',
     observe(s, emit, ctx) {
       const l = limitOf(ctx);
       const g = s.gpus[0];
-      if (l && g) emit(l.bytes, { 'hw.id': g.id, 'macos.gpu.memory.limit.source': l.source });
+      if (l && g) emit(l.bytes, { 'hw.id': g.id, 'silicon_agent.gpu.memory.limit.source': l.source });
     },
   },
   {
     name: 'hw.gpu.memory.utilization',
     unit: '1',
     instrument: 'gauge',
-    attributes: ['hw.id', 'macos.gpu.memory.limit.source'],
+    attributes: ['hw.id', 'silicon_agent.gpu.memory.limit.source'],
     description: 'GPU memory in use over its wired-memory limit (`hw.gpu.memory.usage` / `hw.gpu.memory.limit`), with the limit\'s source.',
     observe(s, emit, ctx) {
       const l = limitOf(ctx);
       const g = s.gpus[0];
-      if (l && g && g.inUseBytes !== undefined && l.bytes > 0) emit(g.inUseBytes / l.bytes, { 'hw.id': g.id, 'macos.gpu.memory.limit.source': l.source });
+      if (l && g && g.inUseBytes !== undefined && l.bytes > 0) emit(g.inUseBytes / l.bytes, { 'hw.id': g.id, 'silicon_agent.gpu.memory.limit.source': l.source });
     },
   },
 ];

@@ -6,7 +6,7 @@
  * which macOS does not publish. The default used here is an ESTIMATE, UNVERIFIED on any Mac this
  * project has run on: 2/3 of memory up to 36 GiB, 3/4 above. The public evidence conflicts (most
  * reports fit it: an M1 Max 32 GiB at exactly 2/3; others do not: an M3 16 GB at ~74 %, an M5 Max
- * 128 GiB on macOS 26 at ~84 %), so it is exported with `macos.gpu.memory.limit.source` =
+ * 128 GiB on macOS 26 at ~84 %), so it is exported with `silicon_agent.gpu.memory.limit.source` =
  * `default_estimate`, never as if it had been read.
  */
 

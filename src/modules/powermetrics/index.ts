@@ -60,8 +60,8 @@ export const powermetrics: SourceModule<PowermetricsSample, PowermetricsConfig> 
   replay: { file: 'powermetrics.plist', mode: { kind: 'stream', units: plistUnits } },
   metrics: POWERMETRICS_METRICS,
   attributes: {
-    'macos.cpu.cluster': { doc: 'Cluster name without the `-Cluster` suffix: `E0`, `P1`, `S`, `M0`, … (at most 8 per die).' },
-    'macos.cpu.kind': { doc: "Core tier, the cluster name's letter: `E`, `P`, `S`, `M` (kept as printed for future tiers)." },
+    'silicon_agent.cpu.cluster': { doc: 'Cluster name without the `-Cluster` suffix: `E0`, `P1`, `S`, `M0`, … (at most 8 per die).' },
+    'silicon_agent.cpu.kind': { doc: "Core tier, the cluster name's letter: `E`, `P`, `S`, `M` (kept as printed for future tiers)." },
   },
   dropReasons: ['above_ceiling', 'negative', 'beyond_dvfs'],
   dump: {

@@ -13,15 +13,15 @@ export const THERMAL_LEVEL_VALUE: Readonly<Record<string, number>> = Object.from
 
 const clusterName = (name: string): string => (name.endsWith('-Cluster') ? name.slice(0, -8) : name);
 const clusterAttrs = (c: ClusterSample): Attributes => ({
-  'macos.cpu.cluster': clusterName(c.name),
-  'macos.cpu.kind': c.kind,
-  'macos.die': c.die,
+  'silicon_agent.cpu.cluster': clusterName(c.name),
+  'silicon_agent.cpu.kind': c.kind,
+  'silicon_agent.die': c.die,
 });
 const cpuAttrs = (c: CpuSample): Attributes => ({
   'cpu.logical_number': c.cpu,
-  'macos.cpu.cluster': clusterName(c.cluster),
-  'macos.cpu.kind': c.kind,
-  'macos.die': c.die,
+  'silicon_agent.cpu.cluster': clusterName(c.cluster),
+  'silicon_agent.cpu.kind': c.kind,
+  'silicon_agent.die': c.die,
 });
 const CPU_RAIL: Attributes = { 'hw.id': 'cpu', 'hw.type': 'cpu' };
 const GPU_RAIL: Attributes = { 'hw.id': 'gpu', 'hw.type': 'gpu' };
@@ -52,7 +52,7 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
     },
   },
   {
-    name: 'macos.ane.power',
+    name: 'silicon_agent.ane.power',
     unit: 'W',
     instrument: 'gauge',
     attributes: [],
@@ -62,7 +62,7 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
     },
   },
   {
-    name: 'macos.ane.energy',
+    name: 'silicon_agent.ane.energy',
     unit: 'J',
     instrument: 'counter',
     attributes: [],
@@ -72,7 +72,7 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
     },
   },
   {
-    name: 'macos.soc.power',
+    name: 'silicon_agent.soc.power',
     unit: 'W',
     instrument: 'gauge',
     attributes: [],
@@ -82,7 +82,7 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
     },
   },
   {
-    name: 'macos.soc.energy',
+    name: 'silicon_agent.soc.energy',
     unit: 'J',
     instrument: 'counter',
     attributes: [],
@@ -97,37 +97,37 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
     name: 'system.cpu.frequency',
     unit: 'Hz',
     instrument: 'gauge',
-    attributes: ['cpu.logical_number', 'macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    attributes: ['cpu.logical_number', 'silicon_agent.cpu.cluster', 'silicon_agent.cpu.kind', 'silicon_agent.die'],
     description: 'Average frequency of each logical CPU while active, over the last window.',
     observe(s, emit) {
       for (let i = 0; i < s.cpus.length; i++) emit(s.cpus[i]!.freqHz, cpuAttrs(s.cpus[i]!));
     },
   },
   {
-    name: 'macos.cpu.active',
+    name: 'silicon_agent.cpu.active',
     unit: '1',
     instrument: 'gauge',
-    attributes: ['cpu.logical_number', 'macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    attributes: ['cpu.logical_number', 'silicon_agent.cpu.cluster', 'silicon_agent.cpu.kind', 'silicon_agent.die'],
     description: 'Fraction of the window each logical CPU was active (1 − idle − down residency).',
     observe(s, emit) {
       for (let i = 0; i < s.cpus.length; i++) emit(s.cpus[i]!.activeRatio, cpuAttrs(s.cpus[i]!));
     },
   },
   {
-    name: 'macos.cpu.cluster.frequency',
+    name: 'silicon_agent.cpu.cluster.frequency',
     unit: 'Hz',
     instrument: 'gauge',
-    attributes: ['macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    attributes: ['silicon_agent.cpu.cluster', 'silicon_agent.cpu.kind', 'silicon_agent.die'],
     description: 'Average frequency of each CPU cluster while active, over the last window.',
     observe(s, emit) {
       for (let i = 0; i < s.clusters.length; i++) emit(s.clusters[i]!.freqHz, clusterAttrs(s.clusters[i]!));
     },
   },
   {
-    name: 'macos.cpu.cluster.active',
+    name: 'silicon_agent.cpu.cluster.active',
     unit: '1',
     instrument: 'gauge',
-    attributes: ['macos.cpu.cluster', 'macos.cpu.kind', 'macos.die'],
+    attributes: ['silicon_agent.cpu.cluster', 'silicon_agent.cpu.kind', 'silicon_agent.die'],
     description:
       'Fraction of the window each CPU cluster was active; from per-CPU values where the cluster figure is unreliable (M3 class).',
     observe(s, emit) {
@@ -137,7 +137,7 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
 
   // ---- GPU ----
   {
-    name: 'macos.gpu.frequency',
+    name: 'silicon_agent.gpu.frequency',
     unit: 'Hz',
     instrument: 'gauge',
     attributes: [],
@@ -161,7 +161,7 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
 
   // ---- thermal pressure ----
   {
-    name: 'macos.thermal.pressure',
+    name: 'silicon_agent.thermal.pressure',
     unit: '{level}',
     instrument: 'gauge',
     attributes: [],

@@ -46,8 +46,8 @@ export const smc: SourceModule<SmcSample, SmcConfig> = {
   replay: { file: 'smc.txt', mode: { kind: 'poll' } },
   metrics: SMC_METRICS,
   attributes: {
-    'macos.sensor.group': {
-      doc: `Sensor group (per-sensor series are capped at ${MAX_TEMPERATURE_SERIES}).`,
+    'hw.sensor_location': {
+      doc: `Sensor group, the location semantic conventions' hw.sensor_location names (per-sensor series are capped at ${MAX_TEMPERATURE_SERIES}).`,
       values: ['cpu_die', 'cpu_p', 'cpu_e', 'gpu', 'soc', 'memory', 'ambient', 'storage', 'other'],
     },
   },

@@ -49,12 +49,15 @@ export function temperatureGroups(ts: readonly TemperatureReading[]): Iterable<G
       g.sum += t.celsius;
       g.count++;
     } else {
-      const attributes: Attributes = t.die !== undefined ? { 'macos.sensor.group': t.group, 'macos.die': t.die } : { 'macos.sensor.group': t.group };
+      const attributes: Attributes = t.die !== undefined ? { 'hw.sensor_location': t.group, 'hw.parent': `die${t.die}` } : { 'hw.sensor_location': t.group };
       groups.set(key, { attributes, max: t.celsius, sum: t.celsius, count: 1 });
     }
   }
   return groups.values();
 }
+
+/** hw.host.* require hw.id; the host is one component. */
+const HOST: Attributes = { 'hw.id': 'host' };
 
 const fanAttrs = (index: number): Attributes => ({ 'hw.id': `fan${index}`, 'hw.type': 'fan' });
 
@@ -63,33 +66,33 @@ export const SMC_METRICS: readonly MetricDef<SmcSample>[] = [
     name: 'hw.temperature',
     unit: 'Cel',
     instrument: 'gauge',
-    attributes: ['hw.id', 'hw.name', 'hw.type', 'macos.sensor.group', 'macos.die'],
-    description: `Temperature per SMC/HID sensor, after plausibility filtering (10–130 °C). At most ${MAX_TEMPERATURE_SERIES} sensors, chosen in a stable order (named sensors, then by group: cpu_die, ambient, gpu, memory, storage, cpu_p, cpu_e, soc, other); macos.temperature.max/mean cover every sensor.`,
+    attributes: ['hw.id', 'hw.name', 'hw.type', 'hw.sensor_location', 'hw.parent'],
+    description: `Temperature per SMC/HID sensor, after plausibility filtering (10–130 °C). At most ${MAX_TEMPERATURE_SERIES} sensors, chosen in a stable order (named sensors, then by group: cpu_die, ambient, gpu, memory, storage, cpu_p, cpu_e, soc, other); silicon_agent.temperature.max/mean cover every sensor.`,
     observe(s, emit) {
       const ts = exportedTemperatures(s.temperatures);
       for (let i = 0; i < ts.length; i++) {
         const t = ts[i]!;
-        const a: Attributes = { 'hw.id': t.id, 'hw.name': t.name, 'hw.type': 'temperature', 'macos.sensor.group': t.group };
-        if (t.die !== undefined) a['macos.die'] = t.die;
+        const a: Attributes = { 'hw.id': t.id, 'hw.name': t.name, 'hw.type': 'temperature', 'hw.sensor_location': t.group };
+        if (t.die !== undefined) a['hw.parent'] = `die${t.die}`;
         emit(t.celsius, a);
       }
     },
   },
   {
-    name: 'macos.temperature.max',
+    name: 'silicon_agent.temperature.max',
     unit: 'Cel',
     instrument: 'gauge',
-    attributes: ['macos.sensor.group', 'macos.die'],
+    attributes: ['hw.sensor_location', 'hw.parent'],
     description: 'Hottest sensor per sensor group (and die, where the key bank shows it), over every plausible sensor.',
     observe(s, emit) {
       for (const g of temperatureGroups(s.temperatures)) emit(g.max, g.attributes);
     },
   },
   {
-    name: 'macos.temperature.mean',
+    name: 'silicon_agent.temperature.mean',
     unit: 'Cel',
     instrument: 'gauge',
-    attributes: ['macos.sensor.group', 'macos.die'],
+    attributes: ['hw.sensor_location', 'hw.parent'],
     description: 'Mean of the sensors per sensor group (and die, where the key bank shows it), over every plausible sensor.',
     observe(s, emit) {
       for (const g of temperatureGroups(s.temperatures)) emit(g.sum / g.count, g.attributes);
@@ -113,13 +116,13 @@ export const SMC_METRICS: readonly MetricDef<SmcSample>[] = [
     description: 'Fan minimum and maximum speed (SMC `F*Mn`, `F*Mx`).',
     observe(s, emit) {
       for (const f of s.fans) {
-        if (f.minRpm !== undefined) emit(f.minRpm, { ...fanAttrs(f.index), 'hw.limit_type': 'min' });
+        if (f.minRpm !== undefined) emit(f.minRpm, { ...fanAttrs(f.index), 'hw.limit_type': 'low.degraded' });
         if (f.maxRpm !== undefined) emit(f.maxRpm, { ...fanAttrs(f.index), 'hw.limit_type': 'max' });
       }
     },
   },
   {
-    name: 'macos.fan.target_speed',
+    name: 'silicon_agent.fan.target_speed',
     unit: 'rpm',
     instrument: 'gauge',
     attributes: ['hw.id', 'hw.type'],
@@ -132,20 +135,20 @@ export const SMC_METRICS: readonly MetricDef<SmcSample>[] = [
     name: 'hw.host.power',
     unit: 'W',
     instrument: 'gauge',
-    attributes: [],
-    description: 'Whole-system power from the SMC (`PSTR`).',
+    attributes: ['hw.id'],
+    description: 'Whole-system power from the SMC (`PSTR`), as `hw.id="host"`.',
     observe(s, emit) {
-      if (s.systemPowerW !== undefined) emit(s.systemPowerW, {});
+      if (s.systemPowerW !== undefined) emit(s.systemPowerW, HOST);
     },
   },
   {
     name: 'hw.host.energy',
     unit: 'J',
     instrument: 'counter',
-    attributes: [],
-    description: 'Whole-system energy since the agent started: SMC system power × the SMC polling interval.',
+    attributes: ['hw.id'],
+    description: 'Whole-system energy since the agent started: SMC system power × the SMC polling interval, as `hw.id="host"`.',
     accumulate(s, emit) {
-      if (s.intervalS !== undefined && s.systemPowerW !== undefined) emit(s.systemPowerW * s.intervalS, {});
+      if (s.intervalS !== undefined && s.systemPowerW !== undefined) emit(s.systemPowerW * s.intervalS, HOST);
     },
   },
 ];

@@ -6,7 +6,7 @@
  * anchors.md §7; the rules and code are ours. What is UNVERIFIED is marked; docs/smc.md explains.
  */
 
-/** Bounded sensor groups: the `macos.sensor.group` attribute values. */
+/** Bounded sensor groups: the `hw.sensor_location` attribute values. */
 export type SensorGroup = 'cpu_die' | 'cpu_p' | 'cpu_e' | 'gpu' | 'soc' | 'memory' | 'ambient' | 'storage' | 'other';
 
 export interface SensorInfo {

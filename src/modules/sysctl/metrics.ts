@@ -36,7 +36,7 @@ export const SYSCTL_METRICS: readonly MetricDef<SysctlSample>[] = [
     },
   },
   {
-    name: 'macos.memory.pressure',
+    name: 'silicon_agent.memory.pressure',
     unit: '{level}',
     instrument: 'gauge',
     attributes: [],

@@ -26,14 +26,14 @@ function attrsFor<const V extends string>(name: string, values: readonly V[]): R
   return Object.fromEntries(values.map((v) => [v, { [name]: v }])) as unknown as Record<V, Attributes>;
 }
 const SYS = attrsFor('system.memory.state', SYSTEM_MEMORY_STATES);
-const MEM = attrsFor('macos.memory.state', MEMORY_STATES);
-const PAGE = attrsFor('macos.memory.page_state', PAGE_STATES);
-const COMP = attrsFor('macos.compressor.direction', COMPRESSOR_DIRECTIONS);
+const MEM = attrsFor('silicon_agent.memory.state', MEMORY_STATES);
+const PAGE = attrsFor('silicon_agent.memory.page_state', PAGE_STATES);
+const COMP = attrsFor('silicon_agent.compressor.direction', COMPRESSOR_DIRECTIONS);
 const PAGING = {
-  fileIn: { 'system.paging.direction': 'in', 'macos.paging.kind': 'file' },
-  fileOut: { 'system.paging.direction': 'out', 'macos.paging.kind': 'file' },
-  swapIn: { 'system.paging.direction': 'in', 'macos.paging.kind': 'swap' },
-  swapOut: { 'system.paging.direction': 'out', 'macos.paging.kind': 'swap' },
+  fileIn: { 'system.paging.direction': 'in', 'silicon_agent.paging.kind': 'file' },
+  fileOut: { 'system.paging.direction': 'out', 'silicon_agent.paging.kind': 'file' },
+  swapIn: { 'system.paging.direction': 'in', 'silicon_agent.paging.kind': 'swap' },
+  swapOut: { 'system.paging.direction': 'out', 'silicon_agent.paging.kind': 'swap' },
 } as const satisfies Record<string, Attributes>;
 
 function pages(v: VmStatSample, emit: Emit): void {
@@ -65,10 +65,10 @@ export const VM_STAT_METRICS: readonly MetricDef<VmStatSample>[] = [
     },
   },
   {
-    name: 'macos.memory.usage',
+    name: 'silicon_agent.memory.usage',
     unit: 'By',
     instrument: 'updowncounter',
-    attributes: ['macos.memory.state'],
+    attributes: ['silicon_agent.memory.state'],
     description: 'Activity Monitor breakdown: app, wired, compressed (compressor footprint), cached files, free.',
     observe(v, emit) {
       const d = v.derived;
@@ -81,15 +81,15 @@ export const VM_STAT_METRICS: readonly MetricDef<VmStatSample>[] = [
     },
   },
   {
-    name: 'macos.memory.pages',
+    name: 'silicon_agent.memory.pages',
     unit: 'By',
     instrument: 'updowncounter',
-    attributes: ['macos.memory.page_state'],
+    attributes: ['silicon_agent.memory.page_state'],
     description: 'Kernel page queues from vm_stat, in bytes. The queues overlap: do not sum them.',
     observe: pages,
   },
   {
-    name: 'macos.memory.compressor.stored',
+    name: 'silicon_agent.memory.compressor.stored',
     unit: 'By',
     instrument: 'updowncounter',
     attributes: [],
@@ -99,10 +99,10 @@ export const VM_STAT_METRICS: readonly MetricDef<VmStatSample>[] = [
     },
   },
   {
-    name: 'macos.memory.compressor.operations',
+    name: 'silicon_agent.memory.compressor.operations',
     unit: '{operation}',
     instrument: 'counter',
-    attributes: ['macos.compressor.direction'],
+    attributes: ['silicon_agent.compressor.direction'],
     description: 'Compressions and decompressions since boot.',
     observe(v, emit) {
       emit(v.totals.compressions, COMP.compress);
@@ -113,7 +113,7 @@ export const VM_STAT_METRICS: readonly MetricDef<VmStatSample>[] = [
     name: 'system.paging.operations',
     unit: '{operation}',
     instrument: 'counter',
-    attributes: ['system.paging.direction', 'macos.paging.kind'],
+    attributes: ['system.paging.direction', 'silicon_agent.paging.kind'],
     description: 'Page-ins/page-outs (file paging) and swap-ins/swap-outs (compressed pages to/from swap) since boot.',
     observe(v, emit) {
       emit(v.totals.pageins, PAGING.fileIn);

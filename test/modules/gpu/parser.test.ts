@@ -111,17 +111,17 @@ t.test('wired limit: the sysctl capture (set form) and the default estimate', as
   t.equal(sc.gpuWiredLimitMb, 26000, '`iogpu.wired_limit_mb: 26000 -> 26000`');
   const gpu = only(parseGpu(M4));
   const limit = observe('hw.gpu.memory.limit', { gpu, sysctl: sc });
-  t.same(limit, [{ value: 26000 * 1048576, attributes: { 'hw.id': 'gpu', 'macos.gpu.memory.limit.source': 'sysctl' } }]);
+  t.same(limit, [{ value: 26000 * 1048576, attributes: { 'hw.id': 'gpu', 'silicon_agent.gpu.memory.limit.source': 'sysctl' } }]);
   const util = observe('hw.gpu.memory.utilization', { gpu, sysctl: sc });
-  t.same(util, [{ value: 430_571_520 / (26000 * 1048576), attributes: { 'hw.id': 'gpu', 'macos.gpu.memory.limit.source': 'sysctl' } }]);
+  t.same(util, [{ value: 430_571_520 / (26000 * 1048576), attributes: { 'hw.id': 'gpu', 'silicon_agent.gpu.memory.limit.source': 'sysctl' } }]);
   // 0 = system default: an estimate, and said to be one.
   const def = { ...sc, gpuWiredLimitMb: 0, memsizeBytes: 32 * 2 ** 30 };
   t.same(observe('hw.gpu.memory.limit', { gpu, sysctl: def }), [
-    { value: Math.floor((32 * 2 ** 30 * 2) / 3), attributes: { 'hw.id': 'gpu', 'macos.gpu.memory.limit.source': 'default_estimate' } },
+    { value: Math.floor((32 * 2 ** 30 * 2) / 3), attributes: { 'hw.id': 'gpu', 'silicon_agent.gpu.memory.limit.source': 'default_estimate' } },
   ]);
   t.equal(defaultWiredLimitBytes(128 * 2 ** 30), 96 * 2 ** 30);
   t.equal(wiredLimit(0, undefined), undefined, 'no memory size: no estimate');
   t.same(observe('hw.gpu.memory.limit', { gpu }), [], 'no sysctl sample: no limit');
   t.same(observe('hw.gpu.memory.usage', { gpu }), [{ value: 430_571_520, attributes: { 'hw.id': 'gpu' } }]);
-  t.same(observe('macos.gpu.memory.allocated', { gpu }), [{ value: 4_597_121_024, attributes: { 'hw.id': 'gpu' } }]);
+  t.same(observe('silicon_agent.gpu.memory.allocated', { gpu }), [{ value: 4_597_121_024, attributes: { 'hw.id': 'gpu' } }]);
 });

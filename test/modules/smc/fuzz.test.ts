@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { parseSmcDump } from '../../../src/modules/smc/dump-format.ts';
 import { SmcKey } from '../../../src/modules/smc/sample.ts';
 import { checkResult, inputArbitrary, loadFixtures, mutationCampaign, newTally, type Tally } from '../../fuzz/harness.ts';
+import { throughStoreFuzz } from '../../fuzz/stream-fuzz.ts';
+import { moduleOf } from '../../../src/registry.ts';
 
 // smc dump is a one-shot text (or JSON) format, not a stream: one call per input. The 96 KB full
 // dump contributes its first 400 lines (real rows of every type) so the campaign stays fast.
@@ -77,3 +79,6 @@ t.test('smc dump: 1500 fast-check text inputs and 500 JSON inputs', async (t) =>
   t.equal(tally.cases, 2000);
   t.same(tally.violations.slice(0, 5), []);
 });
+
+// the SMC module's parser (dump text → SmcSample with plausibility-filtered temperatures) through the store
+throughStoreFuzz(t, { name: 'smc', make: () => moduleOf('smc')!.parser({}), fixtures, seed: 0x5c });

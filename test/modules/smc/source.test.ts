@@ -52,7 +52,7 @@ t.test('replay of the M2 Max dump (through the shared replay path) flows through
     'hw.id': 'TCMb',
     'hw.name': 'CPU die average',
     'hw.type': 'temperature',
-    'macos.sensor.group': 'cpu_die',
+    'hw.sensor_location': 'cpu_die',
   });
   t.equal(temps.find((p) => p.attributes['hw.id'] === 'TCMb')?.value, Math.fround(36.84825));
   t.same(observe('hw.fan.speed', { smc: s }), [], 'Mac Studio fans at 0 RPM: no points');
