@@ -38,7 +38,7 @@ export function renderMetricsDoc(): string {
     '',
     `Series budget (\`test/export/series-bound.test.ts\`): fewer than 400 per working node at the default configuration on an M3 Ultra`,
     `(32 CPUs, 6 clusters on 2 dies, ~100 sensors or a 281-key SMC), with every cap at its worst: per-sensor temperatures ${MAX_TEMPERATURE_SERIES}`,
-    '(the group maximum and mean cover every sensor), 6 network interfaces, 4 volumes, 4 disks, CPU time summed by mode. Raising a cap',
+    '(the group maximum and mean cover every sensor), 6 network interfaces, 4 volumes, 8 disks, 2 GPUs, CPU time summed by mode. Raising a cap',
     '(`maxInterfaces`, `maxVolumes`, `perCpu`) adds its series. Error series (a parse-error kind or a drop reason, per source) appear',
     'only once such an error happens and are bounded apart: at most 110 on a node in trouble. The opt-in tasks sampler adds exactly',
     '7 × (topApps + 1) series: 77 at the default top 10.',

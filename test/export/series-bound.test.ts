@@ -18,7 +18,10 @@ import { ConfigSchema } from '../../src/config.ts';
 import type { Health } from '../../src/health.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { type ClusterSample, type CpuSample, type PowermetricsSample } from '../../src/modules/powermetrics/sample.ts';
+import { MAX_DISKS, type DisksSample } from '../../src/modules/disks/sample.ts';
+import { MAX_GPUS, type GpuSample } from '../../src/modules/gpu/sample.ts';
 import { MAX_TEMPERATURE_SERIES } from '../../src/modules/smc/metrics.ts';
+import { prometheusMetricName } from '../../src/export/prometheus-names.ts';
 import { type SmcSample } from '../../src/modules/smc/sample.ts';
 import { readFileSync } from 'node:fs';
 import type { FilesystemsSample } from '../../src/modules/filesystems/sample.ts';
@@ -155,6 +158,10 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
     })),
     mounts: 40, skipped: 30, overLimit: 0, unsized: 0, dropped: {},
   };
+  // gpu and disks at their caps (every GPU and disk the IOKit readers keep), the wired limit read from sysctl
+  const gpu = { type: 'gpu', gpus: Array.from({ length: MAX_GPUS }, (_, i) => ({ id: i ? `gpu${i}` : 'gpu', className: 'AGX', deviceUtilization: 0.5, rendererUtilization: 0.5, tilerUtilization: 0.5, inUseBytes: 1, allocBytes: 2 })) } as GpuSample;
+  const disks = { type: 'disks', disks: Array.from({ length: MAX_DISKS }, (_, i) => ({ device: `disk${i}`, readBytes: 1, writeBytes: 1, readOps: 1, writeOps: 1, readTimeNs: 1, writeTimeNs: 1 })) } as DisksSample;
+  const sysctl = (real.sysctl ?? []).map((x) => (x.type === 'sysctl' ? ({ ...x, gpuWiredLimitMb: 0, memsizeBytes: 192 * 2 ** 30 } as Sample) : x));
   const host = parseAll(createHostParser(), readFileSync(new URL('../../fixtures/synthetic/host/m3-ultra-32cpu-darwin-two-readings.jsonl', import.meta.url)));
   // Synthetic tasks window (not a capture): a node running 600 processes, every per-app figure printed.
   const window = (): Map<string, AppUsage> =>
@@ -163,12 +170,12 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
 
   for (const [n, top] of [[100, undefined], [281, undefined], [100, DEFAULT_TOP_APPS], [281, DEFAULT_TOP_APPS], [281, MAX_TOP_APPS]] as const) {
     const withApps: PowermetricsSample = top === undefined ? pm : { ...pm, apps: new AppTracker({ top }).apply({ by: 'process', rows: window(), bad: 0 }) };
-    const capture: Capture = { ...real, powermetrics: [withApps as Sample | ParseError], smc: [sensors(n)], network: [net], filesystems: [fs], host };
+    const capture: Capture = { ...real, sysctl, powermetrics: [withApps as Sample | ParseError], smc: [sensors(n)], network: [net], filesystems: [fs], host, gpu: [gpu], disks: [disks] };
     const { total, byName, lines } = await seriesCount(capture, healthySelf);
     const share = (re: RegExp): number => lines.filter((l) => re.test(l)).length;
     const apps = APP_FAMILIES.reduce((a, f) => a + (byName.get(f) ?? 0), 0);
     const what = `${n} sensors, tasks ${top === undefined ? 'off (the default)' : `on, top ${top}`}`;
-    t.comment(`${what}: ${total} series; network ${share(/^system_network_/)}, filesystems ${share(/^system_filesystem_/)}, host ${share(/^(system_cpu_time|system_cpu_(logical|physical)_count|system_uptime|silicon_agent_cpu_load_average)/)}, temperatures ${share(/^(hw_temperature|silicon_agent_temperature_)/)}, apps ${apps}, agent's own ${share(/^(silicon_agent_(samples|source_|exports|budget|http)|process_)/)}`);
+    t.comment(`${what}: ${total} series; gpu ${share(/^(hw_gpu_|silicon_agent_gpu_memory)/)}, disks ${share(/^system_disk_/)}, network ${share(/^system_network_/)}, filesystems ${share(/^system_filesystem_/)}, host ${share(/^(system_cpu_time|system_cpu_(logical|physical)_count|system_uptime|silicon_agent_cpu_load_average)/)}, temperatures ${share(/^(hw_temperature|silicon_agent_temperature_)/)}, apps ${apps}, agent's own ${share(/^(silicon_agent_(samples|source_|exports|budget|http)|process_)/)}`);
     t.equal(share(/^system_network_/), DEFAULT_MAX_INTERFACES * 8, 'network at its default cap: 8 series per interface');
     t.equal(share(/^system_filesystem_/), DEFAULT_MAX_VOLUMES * 4, 'filesystems at its default cap: 3 usage states + utilization per volume');
     t.equal(apps, top === undefined ? 0 : 7 * (top + 1), `tasks share: ${apps}`);
@@ -181,7 +188,7 @@ t.test(`fewer than ${BOUND} series on an M3 Ultra-size topology`, async (t) => {
   }
 
   // A node in trouble: every parse-error kind and drop reason on every source, on top of the rest.
-  const capture: Capture = { ...real, powermetrics: [pm as Sample | ParseError], smc: [sensors(100)], network: [net], filesystems: [fs], host };
+  const capture: Capture = { ...real, sysctl, powermetrics: [pm as Sample | ParseError], smc: [sensors(100)], network: [net], filesystems: [fs], host, gpu: [gpu], disks: [disks] };
   const healthy = await seriesCount(capture, healthySelf);
   const trouble = await seriesCount(capture, (h) => (healthySelf(h), errorSelf(h)));
   const expected = MODULES.reduce((a, m) => a + PARSE_ERROR_KINDS.length + dropReasonsOf(m).filter((r) => !SOURCE_DROPS_SEEN.has(`${m.name}:${r}`)).length, 0);

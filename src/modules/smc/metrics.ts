@@ -13,7 +13,7 @@ import type { SmcSample, TemperatureReading } from './sample.ts';
  * Per-sensor temperature series cap (the series budget, test/export/series-bound.test.ts): named sensors
  * first; the per-group maximum and mean cover every sensor whatever the cap.
  */
-export const MAX_TEMPERATURE_SERIES = 64;
+export const MAX_TEMPERATURE_SERIES = 48;
 const GROUP_ORDER = ['cpu_die', 'ambient', 'gpu', 'memory', 'storage', 'cpu_p', 'cpu_e', 'soc', 'other'];
 const groupRank = (g: string) => {
   const i = GROUP_ORDER.indexOf(g);
