@@ -13,13 +13,14 @@
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type IMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { Accumulator } from './catalog/accumulate.ts';
 import { pointsOf, type CollectionInput } from './catalog/collect.ts';
 import type { CatalogEntry, Point } from './catalog/types.ts';
 import { otlpMetricsUrl, type Config } from './config.ts';
 import { registerCatalog, SCHEMA_URL, SCOPE_NAME } from './export/instruments.ts';
 import { ListenError } from './export/listen-error.ts';
+import { ObservedSeries } from './export/observed.ts';
 import { createOtlpReader, safeUrl, type OtlpReaderParts } from './export/otlp.ts';
 import { PrometheusServer } from './export/prometheus.ts';
 import { buildResource } from './export/resource.ts';
@@ -110,6 +111,9 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
   };
   const resource = opts.resource ?? buildResource({ resource: initial.resource });
   const stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+  // Only what the last collection observed is exported (src/export/observed.ts).
+  const observed = new ObservedSeries();
+  const onlyObserved = (rm: ResourceMetrics): ResourceMetrics => observed.filter(rm, SCOPE_NAME);
   let provider: MeterProvider | undefined;
   let unregister: (() => void) | undefined;
   let running = false;
@@ -194,7 +198,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
   async function startExporters(config: Config): Promise<void> {
     const readers: IMetricReader[] = [];
     if (config.exporters.otlp.enabled) {
-      agent.otlp = await createOtlpReader({ ...config.exporters.otlp, url: otlpMetricsUrl(config) }, health, log);
+      agent.otlp = await createOtlpReader({ ...config.exporters.otlp, url: otlpMetricsUrl(config), filter: onlyObserved }, health, log);
       readers.push(agent.otlp.reader);
       log.info('OTLP push enabled', {
         url: safeUrl(agent.otlp.url),
@@ -207,6 +211,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
       prom = new PrometheusServer({
         ...config.exporters.prometheus,
         log,
+        filter: onlyObserved,
         onScrape: () => health.scraped(),
         onRefused: () => health.connectionRefused(),
       });
@@ -214,7 +219,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     }
     provider = new MeterProvider({ resource, readers });
     agent.meter = provider.getMeter(SCOPE_NAME, packageVersion(), { schemaUrl: SCHEMA_URL });
-    unregister = registerCatalog(agent.meter, catalog, begin, { log });
+    unregister = registerCatalog(agent.meter, catalog, begin, { log, observed });
     if (prom) {
       try {
         const addr = await prom.listen();

@@ -10,6 +10,7 @@ import type { CollectionInput } from '../catalog/collect.ts';
 import { observeEntry } from '../catalog/collect.ts';
 import type { Attributes, CatalogEntry, Emit } from '../catalog/types.ts';
 import type { Logger } from '../log.ts';
+import type { ObservedSeries } from './observed.ts';
 
 export const SCOPE_NAME = 'silicon-agent';
 /**
@@ -40,16 +41,20 @@ export function registerCatalog(
   meter: Meter,
   catalog: readonly CatalogEntry[],
   begin: () => CollectionInput,
-  opts: { log?: Logger } = {},
+  opts: { log?: Logger; observed?: ObservedSeries } = {},
 ): () => void {
+  const observed = opts.observed;
   const observables = catalog.map((m) => createInstrument(meter, m));
   // One emit per instrument, made once: the callback runs at every collection for months.
   let result: BatchObservableResult | undefined;
-  const emits: Emit[] = observables.map((inst) => (value: number, attributes: Attributes) => {
-    if (Number.isFinite(value)) result?.observe(inst, value, attributes);
+  const emits: Emit[] = observables.map((inst, i) => (value: number, attributes: Attributes) => {
+    if (!Number.isFinite(value) || result === undefined) return;
+    result.observe(inst, value, attributes);
+    observed?.add(catalog[i]!.name, attributes);
   });
   const callback = (r: BatchObservableResult) => {
     result = r;
+    observed?.begin();
     const input = begin();
     for (let i = 0; i < catalog.length; i++) {
       const m = catalog[i]!;
@@ -60,6 +65,7 @@ export function registerCatalog(
       }
     }
     result = undefined;
+    observed?.end();
   };
   meter.addBatchObservableCallback(callback, observables);
   return () => meter.removeBatchObservableCallback(callback, observables);

@@ -43,6 +43,8 @@ export interface CountingOptions {
   http?: ExportHttp | undefined;
   /** What to keep out of error text. */
   secrets?: SecretsOf | undefined;
+  /** Applied to every collection before it is sent (the agent drops series the last collection did not observe). */
+  filter?: ((rm: ResourceMetrics) => ResourceMetrics) | undefined;
 }
 
 /**
@@ -117,7 +119,7 @@ export class CountingExporter implements PushMetricExporter {
       }
     };
     try {
-      this.inner.export(metrics, onResult);
+      this.inner.export(this.o.filter ? this.o.filter(metrics) : metrics, onResult);
     } catch (err) {
       onResult({ code: FAILED, error: err as Error });
     }
@@ -168,6 +170,8 @@ export interface OtlpOptions {
   headers: Readonly<Record<string, string>>;
   timeoutMs: number;
   intervalMs: number;
+  /** See CountingOptions.filter. */
+  filter?: (rm: ResourceMetrics) => ResourceMetrics;
 }
 
 /** Builds the reader; the exporter package for the chosen protocol is loaded only then (startup time). */
@@ -180,7 +184,7 @@ export async function createOtlpReader(o: OtlpOptions, health: Health, log?: Log
     o.protocol === 'http/json'
       ? new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter(options)
       : new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter(options);
-  const exporter = new CountingExporter(inner, health, { url, deadlineMs: budget.deadlineMs, log, http, secrets: { url, headers: o.headers } });
+  const exporter = new CountingExporter(inner, health, { url, deadlineMs: budget.deadlineMs, log, http, secrets: { url, headers: o.headers }, filter: o.filter });
   const reader = new PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: o.intervalMs,

@@ -201,6 +201,8 @@ export interface PrometheusServerOptions {
   onRefused?: () => void;
   /** Reuse window of a finished rendering, ms (tests; default LIMITS.reuseMs). */
   reuseMs?: number;
+  /** Applied to every collection before it is rendered (the agent drops series the last collection did not observe). */
+  filter?: (rm: ResourceMetrics) => ResourceMetrics;
 }
 
 interface Rendering {
@@ -248,7 +250,7 @@ export class PrometheusServer {
         error: String(errors[0]),
         count: errors.length,
       });
-    return serialize(resourceMetrics);
+    return serialize(this.opts.filter ? this.opts.filter(resourceMetrics) : resourceMetrics);
   }
 
   /** The text for an HTTP scrape: joins the collection in flight, or reuses one that just finished. */
