@@ -17,9 +17,23 @@ import { DISKS_ROW } from './rows/disks.ts';
 import { FANS_ROW } from './rows/fans.ts';
 import { FLEET_ROW } from './rows/fleet.ts';
 import { GPU_ROW } from './rows/gpu.ts';
+import { HOST_ROW } from './rows/host.ts';
 import { MEMORY_ROW } from './rows/memory.ts';
+import { NETWORK_ROW } from './rows/network.ts';
 import { POWER_ROW } from './rows/power.ts';
 import { TEMPERATURES_ROW } from './rows/temperatures.ts';
 
 /** Every row, in screen order: one file per row in ./rows/. */
-export const ROWS: readonly RowSpec[] = [FLEET_ROW, POWER_ROW, CPU_ROW, GPU_ROW, TEMPERATURES_ROW, FANS_ROW, MEMORY_ROW, DISKS_ROW, AGENT_ROW];
+export const ROWS: readonly RowSpec[] = [
+  FLEET_ROW,
+  POWER_ROW,
+  CPU_ROW,
+  HOST_ROW,
+  GPU_ROW,
+  TEMPERATURES_ROW,
+  FANS_ROW,
+  MEMORY_ROW,
+  DISKS_ROW,
+  NETWORK_ROW,
+  AGENT_ROW,
+];

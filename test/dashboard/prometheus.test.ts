@@ -4,8 +4,8 @@
  *
  *   127.0.0.1  `run --replay fixtures/replay/m2-ultra`                 (the M2 Ultra capture)
  *   127.0.0.2  `run --replay fixtures/replay/m1-pro`                   (real PSTR power and fan limits)
- *   127.0.0.3  `run --replay fixtures/synthetic/replay/fans-and-pressure` (SYNTHETIC: the fan speed and
- *              memory pressure no real capture has)
+ *   127.0.0.3  `run --replay fixtures/synthetic/replay/fans-and-pressure` (SYNTHETIC: the fan speed,
+ *              memory pressure and host CPU time, load and uptime no real capture has)
  *
  * With $node = all three nodes, every query returns at least one series. With $node = the M2 Ultra
  * alone, every query returns at least one series except those reading a metric the capture lacks,
@@ -27,6 +27,18 @@ const M2_ULTRA_LACKS: Record<string, string> = {
   [metric('hw.fan.speed.limit')]: 'no fan keys in its smc.txt',
   [metric('silicon_agent.fan.target_speed')]: 'no fan keys in its smc.txt',
   [metric('silicon_agent.memory.pressure')]: 'no kern.memorystatus_vm_pressure_level line in its sysctl.txt (none was ever captured)',
+  [metric('system.network.packet.dropped')]: 'its network.txt is `netstat -ib` without -d: no send-queue drop column',
+  ...Object.fromEntries(
+    [
+      'system.cpu.time',
+      'system.cpu.logical.count',
+      'system.cpu.physical.count',
+      'silicon_agent.cpu.load_average.1m',
+      'silicon_agent.cpu.load_average.5m',
+      'silicon_agent.cpu.load_average.15m',
+      'system.uptime',
+    ].map((n) => [metric(n), 'no host.jsonl: no real os.cpus() reading from a Mac exists (the synthetic node has one)']),
+  ),
 };
 
 const NODES = ['127.0.0.1', '127.0.0.2', '127.0.0.3'] as const;
