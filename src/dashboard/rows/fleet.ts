@@ -1,6 +1,18 @@
 /** The dashboard's "Fleet overview" row. */
 import { RATE, sel, type RowSpec } from '../model.ts';
+import { BRIDGE_NOTE } from './network.ts';
 import { CPU_BUDGET, N, PRESSURE_CAVEAT, PSTR_CAVEAT, RSS_BUDGET, SCRAPE_UP, by, kwhPerDay } from './shared.ts';
+
+/**
+ * Cluster links by name: the network source exports interfaces by name only (src/modules/network/select.ts),
+ * and a Thunderbolt port is an `enN` like Ethernet and Wi-Fi, so no name tells them apart. The panel reads
+ * every `enN` and the Thunderbolt Bridge `bridge0` (`bridge[0-9]`: macOS numbers the VM bridges that vmnet
+ * creates from bridge100, and `vmenet*` is the VMs' side; both carry a VM's traffic inside the host, not a link).
+ */
+export const CLUSTER_LINKS = 'en[0-9]+|bridge[0-9]';
+const CLUSTER_LINK_NOTE =
+  `Interfaces named \`enN\` (Ethernet, Wi-Fi and each Thunderbolt port: the name does not say which) and \`bridge0\`-\`bridge9\` ` +
+  `(the Thunderbolt Bridge); VM bridges (\`bridge100\` on, \`vmenet*\`) are left out. ${BRIDGE_NOTE}`;
 
 export const FLEET_ROW: RowSpec = {
   title: 'Fleet overview',
@@ -117,6 +129,24 @@ export const FLEET_ROW: RowSpec = {
       instant: true,
       width: 12,
       queries: [{ legend: `{{${N}}}`, expr: `sum ${by()} (${kwhPerDay(sel('hw.host.energy'))})` }],
+    },
+    {
+      title: 'Cluster-link traffic per node',
+      question:
+        'How much traffic does each node move over its physical and Thunderbolt Bridge links (the ones that join nodes into a cluster), per interface and direction?',
+      caveat: CLUSTER_LINK_NOTE,
+      kind: 'timeseries',
+      unit: 'Bps',
+      min: 0,
+      width: 12,
+      queries: [
+        {
+          legend: `{{${N}}} {{network_interface_name}} {{network_io_direction}}`,
+          expr:
+            `sum ${by('network_interface_name', 'network_io_direction')} ` +
+            `(rate(${sel('system.network.io', `network_interface_name=~"${CLUSTER_LINKS}"`)}[${RATE}]))`,
+        },
+      ],
     },
     {
       title: 'Thermal pressure per node',
