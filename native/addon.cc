@@ -2,7 +2,7 @@
 // and {sensorName, celsius}); all meaning is applied in TypeScript (src/smc/).
 //
 // Exports on every OS: decode(type, bytes), hasIOKit, keyDataLayout.
-// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures(), readNetworkInterfaces().
+// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures(), readNetworkInterfaces(), getfsstat().
 #include <napi.h>
 
 #include <cstddef>
@@ -11,6 +11,7 @@
 
 #include "smc_decode.h"
 #ifdef HAVE_IOKIT
+#include "fsstat.h"
 #include "hid_temps.h"
 #include "net_ifmib.h"
 #include "smc_iokit.h"
@@ -194,6 +195,28 @@ Napi::Value ReadNetworkInterfaces(const Napi::CallbackInfo& info) {
 }
 #endif
 
+#ifdef HAVE_IOKIT
+// getfsstat(): { ok, error?, mounts: [{ from, on, type, flags }] } (native/fsstat.h; UNVERIFIED on a Mac)
+Napi::Value GetFsstat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const fsstat::Result r = fsstat::ReadMounts();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ok", Napi::Boolean::New(env, r.ok));
+  if (!r.ok) out.Set("error", Napi::String::New(env, r.error));
+  Napi::Array mounts = Napi::Array::New(env, r.mounts.size());
+  for (size_t i = 0; i < r.mounts.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("from", Napi::String::New(env, r.mounts[i].from));
+    o.Set("on", Napi::String::New(env, r.mounts[i].on));
+    o.Set("type", Napi::String::New(env, r.mounts[i].type));
+    o.Set("flags", Napi::Number::New(env, static_cast<double>(r.mounts[i].flags)));
+    mounts.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("mounts", mounts);
+  return out;
+}
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decode", Napi::Function::New(env, Decode, "decode"));
   exports.Set("keyDataLayout", Layout(env));
@@ -203,6 +226,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readKeys", Napi::Function::New(env, ReadKeys, "readKeys"));
   exports.Set("readHidTemperatures", Napi::Function::New(env, ReadHidTemperatures, "readHidTemperatures"));
   exports.Set("readNetworkInterfaces", Napi::Function::New(env, ReadNetworkInterfaces, "readNetworkInterfaces"));
+  exports.Set("getfsstat", Napi::Function::New(env, GetFsstat, "getfsstat"));
 #else
   exports.Set("hasIOKit", Napi::Boolean::New(env, false));
 #endif

@@ -204,7 +204,12 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     }
     let prom: PrometheusServer | undefined;
     if (config.exporters.prometheus.enabled) {
-      prom = new PrometheusServer({ ...config.exporters.prometheus, log, onScrape: () => health.scraped() });
+      prom = new PrometheusServer({
+        ...config.exporters.prometheus,
+        log,
+        onScrape: () => health.scraped(),
+        onRefused: () => health.connectionRefused(),
+      });
       readers.push(prom.reader);
     }
     provider = new MeterProvider({ resource, readers });

@@ -10,6 +10,7 @@
  * variable it came from); the CLI exits with 78 (EX_CONFIG from sysexits.h) on it.
  * Header values are secrets: no error message or log line ever contains one.
  */
+import { isPathOnly } from './export/request-target.ts';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AnyModule } from './modules/module.ts';
@@ -70,7 +71,13 @@ export const ConfigSchema = z.strictObject({
           enabled: z.boolean().default(true),
           host: z.string().regex(/^[A-Za-z0-9.:%_-]+$/, 'must be a host name or an IP address (no brackets, spaces or ports)').default('127.0.0.1'),
           port: z.number().int().min(0).max(65535).default(9464),
-          path: z.string().regex(/^\/[^\s?#]*$/, 'must be an absolute path such as /metrics').default('/metrics'),
+          path: z
+            .string()
+            .max(1024)
+            .refine(isPathOnly, 'must be an absolute path of RFC 3986 path characters, such as /metrics')
+            .default('/metrics'),
+          /** Open connections at most; more are closed on arrival and counted (docs/security.md). */
+          maxConnections: z.number().int().min(1).max(512).default(64),
         })
         .prefault({}),
     })

@@ -13,6 +13,7 @@ import { COMMON_ATTRIBUTES } from './catalog/attributes.ts';
 import type { AttributeTable, CatalogEntry } from './catalog/types.ts';
 import type { Logger } from './log.ts';
 import { host } from './modules/host/index.ts';
+import { filesystems } from './modules/filesystems/index.ts';
 import { iostat } from './modules/iostat/index.ts';
 import { network } from './modules/network/index.ts';
 import type { AnyModule, BaseSourceConfig, LiveContext, ParseContext, SourceModule } from './modules/module.ts';
@@ -30,7 +31,7 @@ import { createReplayPollSource, createReplayStreamSource } from './sources/repl
 import type { Source } from './sources/source.ts';
 import type { SampleCheck } from './store.ts';
 
-export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc, host, network] as const satisfies readonly AnyModule[];
+export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc, host, network, filesystems] as const satisfies readonly AnyModule[];
 
 type Modules = (typeof MODULES)[number];
 export type SourceName = Modules['name'];
@@ -128,7 +129,7 @@ function replaySource(
   const speed = r.speed ?? 1;
   if (!(speed > 0)) throw new RangeError(`replay speed must be positive, got ${speed}`);
   const hwModel = r.manifest.model ?? opts.hwModel;
-  const base: ParseContext = { ...m.replay.context?.(r.manifest.sources[m.name], c.intervalMs, c), ...(hwModel !== undefined ? { hwModel } : {}), config: c };
+  const base: ParseContext = { ...m.replay.context?.(r.manifest.sources[m.name], c.intervalMs, c), ...(hwModel !== undefined ? { hwModel } : {}), config: c, sourceConfig: c };
   const mode = m.replay.mode;
   const common = { name: m.name, intervalMs: c.intervalMs, file, speed, logger: opts.logger };
   if (mode.kind === 'stream')

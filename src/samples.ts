@@ -99,5 +99,6 @@ export const DROP_REASONS = [
   'unknown_over_limit', // unknown SMC sensors past the export limit
   'stale', // a sample older than 3 intervals, dropped unexported
   'out_of_range', // a value outside its schema's range (the store's check)
+  'over_limit', // filesystems: volumes past maxVolumes
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -34,9 +34,9 @@ t.test('defaults', async (t) => {
   t.match(c.exporters.otlp, { enabled: true, protocol: 'http/protobuf', timeoutMs: 10000, headers: {} });
   t.same(c.budget, { cpuPercent: 1, rssMiB: 128 });
   t.equal(c.resource.serviceName, 'silicon-agent');
-  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.enabled])), { powermetrics: true, iostat: true, vm_stat: true, sysctl: true, smc: true, host: true, network: true });
-  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.intervalMs])), { powermetrics: 5000, iostat: 5000, vm_stat: 10000, sysctl: 30000, smc: 5000, host: 5000, network: 10000 });
-  t.same(c.sources.powermetrics, { enabled: true, intervalMs: 5000, samplers: ['cpu_power', 'gpu_power', 'ane_power', 'thermal'], sudo: false });
+  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.enabled])), { powermetrics: true, iostat: true, vm_stat: true, sysctl: true, smc: true, host: true, network: true, filesystems: true });
+  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.intervalMs])), { powermetrics: 5000, iostat: 5000, vm_stat: 10000, sysctl: 30000, smc: 5000, host: 5000, network: 10000, filesystems: 30000 });
+  t.same(c.sources.powermetrics, { enabled: true, intervalMs: 5000, samplers: ['cpu_power', 'gpu_power', 'ane_power', 'thermal'], topApps: 10, sudo: false });
 });
 
 t.test('file values, then environment over the file', async (t) => {
@@ -94,7 +94,7 @@ t.test('bad configuration: a ConfigError naming the field', async (t) => {
     ['bad enum', { exporters: { otlp: { protocol: 'grpc' } } }, {}, 'exporters.otlp.protocol', /http\/protobuf/],
     ['bad url', { exporters: { otlp: { endpoint: 'ftp://x' } } }, {}, 'exporters.otlp.endpoint', /URL/],
     ['budget', { budget: { cpuPercent: -1 } }, {}, 'budget.cpuPercent', /./],
-    ['sampler', { sources: { powermetrics: { samplers: ['tasks'] } } }, {}, 'sources.powermetrics.samplers.0', /./],
+    ['sampler', { sources: { powermetrics: { samplers: ['network'] } } }, {}, 'sources.powermetrics.samplers.0', /./],
     ['interval', { sources: { vm_stat: { intervalMs: 5 } } }, {}, 'sources.vm_stat.intervalMs', /100/],
     ['env protocol', {}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'exporters.otlp.protocol', /from OTEL_EXPORTER_OTLP_PROTOCOL/],
     ['env number', {}, { OTEL_EXPORTER_PROMETHEUS_PORT: 'abc' }, 'OTEL_EXPORTER_PROMETHEUS_PORT', /integer/],

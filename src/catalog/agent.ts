@@ -93,6 +93,17 @@ export const AGENT_METRICS: readonly HealthMetric[] = [
     },
   },
   {
+    // Semantic conventions have only kestrel.rejected_connections (ASP.NET Kestrel): project namespace.
+    name: 'silicon_agent.http.connections.refused',
+    unit: '{connection}',
+    instrument: 'counter',
+    attributes: [],
+    description: 'Connections the Prometheus endpoint closed on arrival because it was at its connection cap (exporters.prometheus.maxConnections).',
+    observeHealth(h, emit) {
+      emit(h.connectionsRefused, {});
+    },
+  },
+  {
     name: 'silicon_agent.budget.level',
     unit: '{level}',
     instrument: 'gauge',

@@ -32,7 +32,9 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
   'silicon_agent.die': { doc: 'Die number: 0 on single-die chips, 0 or 1 on Ultra chips.' },
   'system.paging.direction': { doc: 'Paging direction.', values: PAGING_DIRECTIONS },
   'system.paging.state': { doc: 'Swap state.', values: PAGING_STATES },
-  'system.device': { doc: 'BSD disk name as iostat prints it (`disk0`); at most 16 disks (iostat -n 16).' },
+  'system.device': {
+    doc: 'iostat: BSD disk name as iostat prints it (`disk0`), at most 16 disks (iostat -n 16). filesystems: the mounted device as the mount table names it (`/dev/disk3s5`), escaped and at most 160 characters. (Deprecated in semconv 1.45 for `system.device.name`; both sources move together.)',
+  },
   'silicon_agent.source': { doc: 'The agent source (a module name in src/registry.ts).' },
   'silicon_agent.process': { doc: 'Which process: `agent`, or the source whose child it is (`powermetrics`, `iostat`).' },
   'error.type': {

@@ -9,4 +9,6 @@ export const NOT_SHOWN: Readonly<Record<string, string>> = {
     'Cores of one cluster share a clock domain on Apple Silicon, so per-core frequency repeats "Cluster frequency per die" with a line per core (32 per M3 Ultra node); per-core activity, which does differ between cores, is drawn in "Core activity now".',
   'silicon_agent.memory.pages':
     'The kernel page queues overlap (active, inactive, file-backed and anonymous count the same pages twice), so no panel can stack them honestly; "Memory by state" shows the additive Activity Monitor breakdown derived from them.',
+  'silicon_agent.http.connections.refused':
+    'A count that should stay at 0: a panel would be a flat line. It belongs in an alert (increase over 5 m above 0 means something holds the endpoint\'s connections or a scraper opens too many); the endpoint also logs each burst once.',
 };

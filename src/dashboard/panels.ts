@@ -12,9 +12,11 @@
  */
 import type { RowSpec } from './model.ts';
 import { AGENT_ROW } from './rows/agent.ts';
+import { APPS_FLEET_PANELS, APPS_ROW } from './rows/apps.ts';
 import { CPU_ROW } from './rows/cpu.ts';
 import { DISKS_ROW } from './rows/disks.ts';
 import { FANS_ROW } from './rows/fans.ts';
+import { FILESYSTEMS_ROW } from './rows/filesystems.ts';
 import { FLEET_ROW } from './rows/fleet.ts';
 import { GPU_ROW } from './rows/gpu.ts';
 import { HOST_ROW } from './rows/host.ts';
@@ -23,9 +25,13 @@ import { NETWORK_ROW } from './rows/network.ts';
 import { POWER_ROW } from './rows/power.ts';
 import { TEMPERATURES_ROW } from './rows/temperatures.ts';
 
+/** The fleet overview with the fleet's top apps (./rows/apps.ts) at its end. */
+const FLEET: RowSpec = { ...FLEET_ROW, panels: [...FLEET_ROW.panels, ...APPS_FLEET_PANELS] };
+
 /** Every row, in screen order: one file per row in ./rows/. */
+
 export const ROWS: readonly RowSpec[] = [
-  FLEET_ROW,
+  FLEET,
   POWER_ROW,
   CPU_ROW,
   HOST_ROW,
@@ -33,7 +39,9 @@ export const ROWS: readonly RowSpec[] = [
   TEMPERATURES_ROW,
   FANS_ROW,
   MEMORY_ROW,
+  FILESYSTEMS_ROW,
   DISKS_ROW,
   NETWORK_ROW,
+  APPS_ROW,
   AGENT_ROW,
 ];

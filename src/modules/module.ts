@@ -44,6 +44,8 @@ export interface ParseContext {
   config?: BaseSourceConfig;
   /** host: one CPU-time entry per logical CPU (`sources.host.perCpu`). */
   perCpu?: boolean;
+  /** This source's configuration (filesystems: a replay selects volumes by its own settings). */
+  sourceConfig?: BaseSourceConfig;
 }
 
 /** What a live source factory gets besides its configuration. */

@@ -64,6 +64,10 @@ export interface SelEntry {
 }
 export interface SelDict {
   readonly kind: 1;
+  /** Seek mode (PLIST_SEEK): wanted keys are found by searching, not by walking every key. */
+  readonly seek: boolean;
+  /** In seek mode: key + `</key>` per wanted key (searched without the `<key>` before it: a needle that starts with `<` is slow to search). */
+  readonly needles: ReadonlyArray<{ readonly key: string; readonly needle: string; readonly sel: Sel }>;
   readonly keys: { [key: string]: Sel | undefined };
   /** Wanted keys by length, so most unwanted keys are rejected without slicing the text. */
   readonly byLen: Array<SelEntry[] | undefined>;
@@ -72,6 +76,15 @@ export interface SelArray {
   readonly kind: 2;
   readonly item: Sel;
 }
+
+/**
+ * A key that puts a dict selection in seek mode: instead of walking every key of the dict, the scanner
+ * finds the dict's end, then searches the wanted `<key>…</key>` strings in it (the last one outside any
+ * nested dict wins, as in walk mode). For big dicts of which a few keys are read (powermetrics tasks:
+ * ~60 keys, 2–8 read). The rest of the dict is checked for balanced `dict` tags only, as a skipped
+ * value is; keys written with entity references are not found in seek mode (powermetrics writes none).
+ */
+export const PLIST_SEEK = '\u0000seek';
 
 const compiled = new WeakMap<object, Sel>();
 export function compile(sel: PlistSelect): Sel {
@@ -84,13 +97,20 @@ export function compile(sel: PlistSelect): Sel {
   } else {
     const keys = Object.create(null) as { [key: string]: Sel | undefined };
     const byLen: Array<SelEntry[] | undefined> = [];
+    const needles: Array<{ key: string; needle: string; sel: Sel }> = [];
+    let seek = false;
     for (const [k, v] of Object.entries(sel as { readonly [key: string]: PlistSelect })) {
+      if (k === PLIST_SEEK) {
+        seek = true;
+        continue;
+      }
       const c = compile(v);
+      needles.push({ key: k, needle: `${k}</key>`, sel: c });
       keys[k] = c;
       (byLen[k.length] ??= []).push({ key: k, c0: k.charCodeAt(0), sel: c });
     }
     for (let i = 0; i < byLen.length; i++) byLen[i] ??= undefined; // dense array, no holes
-    out = { kind: 1, keys, byLen };
+    out = { kind: 1, keys, byLen, seek, needles };
   }
   compiled.set(sel, out);
   return out;

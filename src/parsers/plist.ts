@@ -378,7 +378,35 @@ function parseDictAll(): PlistDict {
   return obj;
 }
 
+/** Seek mode (PLIST_SEEK): P is just after `<dict>`. Keys inside nested dicts are not this dict's. */
+function parseDictSeek(sel: SelDict): PlistDict {
+  enter();
+  const start = P;
+  const nested: number[] = [];
+  skipContainer(start, true, nested);
+  const after = P;
+  const end = after - 7;
+  const obj: PlistDict = {};
+  for (let i = 0; i < sel.needles.length; i++) {
+    const e = sel.needles[i]!;
+    let at = -1;
+    for (let h = S.indexOf(e.needle, start); h >= 0 && h < end; h = S.indexOf(e.needle, h + e.needle.length)) {
+      if (S.charCodeAt(h - 1) !== C_GT || !S.startsWith('<key>', h - 5)) continue;
+      let inside = false;
+      for (let j = 0; j < nested.length; j += 2) if (h > nested[j]! && h < nested[j + 1]!) inside = true;
+      if (!inside) at = h; // the last one wins, as in walk mode
+    }
+    if (at < 0) continue;
+    P = at + e.needle.length;
+    put(obj, e.key, parseValue(e.sel));
+  }
+  P = after;
+  DEPTH--;
+  return obj;
+}
+
 function parseDictSel(sel: SelDict): PlistDict {
+  if (sel.seek) return parseDictSeek(sel);
   enter();
   const obj: PlistDict = {};
   const byLen = sel.byLen;
@@ -481,7 +509,7 @@ function skipValue(): void {
  * powermetrics output than `<`, which is what makes the search fast (V8 looks for the first
  * character with memchr). `<dict/>` does not match and so does not open.
  */
-function skipContainer(from: number, isDict: boolean): void {
+function skipContainer(from: number, isDict: boolean, nested?: number[]): void {
   const needle = isDict ? 'dict>' : 'array>';
   let depth = 1;
   let p = from;
@@ -494,8 +522,10 @@ function skipContainer(from: number, isDict: boolean): void {
         P = h + needle.length;
         return;
       }
+      if (depth === 1) nested?.push(h); // end of a directly nested container (seek mode)
     } else if (prev === C_LT) {
       if (++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, h);
+      if (depth === 2) nested?.push(h); // start of one
     }
     p = h + needle.length;
   }

@@ -12,6 +12,7 @@ export const TOOL_PATHS = {
   vm_stat: '/usr/bin/vm_stat',
   sysctl: '/usr/sbin/sysctl',
   netstat: '/usr/sbin/netstat',
+  mount: '/sbin/mount',
   sudo: '/usr/bin/sudo',
   ps: '/bin/ps',
   launchctl: '/bin/launchctl',

@@ -39,6 +39,22 @@ export interface NativeAddon {
   readHidTemperatures?(): { ok: boolean; error?: string; sensors: HidSensor[] };
   /** macOS only: one `struct ifmibdata` per interface (`net.link.generic.ifalldata`), raw (native/net_ifmib.cc). UNVERIFIED. */
   readNetworkInterfaces?(): { ok: boolean; error?: string; interfaces: IfmibFact[] };
+  /** macOS only: getfsstat(2) with MNT_NOWAIT, raw (native/fsstat.cc). UNVERIFIED: never run on a Mac. */
+  getfsstat?(): FsstatResult;
+}
+
+/** One mount table entry as getfsstat gives it: f_mntfromname, f_mntonname, f_fstypename, f_flags. */
+export interface FsstatEntry {
+  from: string;
+  on: string;
+  type: string;
+  flags: number;
+}
+export interface FsstatResult {
+  ok: boolean;
+  /** Why not (`getfsstat: <strerror>`), when ok is false. */
+  error?: string;
+  mounts: FsstatEntry[];
 }
 
 export type NativeLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };

@@ -30,7 +30,7 @@ t.test('powermetrics: the M1 Pro stream gives 29 samples, exit 0', async (t) => 
 });
 
 t.test('every real fixture of each tool parses with exit 0 and schema-valid samples', async (t) => {
-  const dirs: Record<string, string> = { iostat: 'iostat', vm_stat: 'vm_stat', smc: 'smc' };
+  const dirs: Record<string, string> = { iostat: 'iostat', vm_stat: 'vm_stat', smc: 'smc', filesystems: 'df' };
   for (const [source, dir] of Object.entries(dirs)) {
     for (const f of readdirSync(join(FIX, dir))) {
       const r = await run([source, join(FIX, dir, f), '--json']);
@@ -103,7 +103,7 @@ t.test('usage and input errors', async (t) => {
   const r = await run(['vm_stat', empty, '--json']);
   t.equal(r.code, 1);
   t.same(JSON.parse(r.stdout).map((x: { kind: string }) => x.kind), ['empty']);
-  t.same([...SOURCE_NAMES].sort(), ['host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same([...SOURCE_NAMES].sort(), ['filesystems', 'host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
 });
 
 t.test('stdin with -', async (t) => {

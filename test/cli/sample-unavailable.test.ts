@@ -65,7 +65,7 @@ t.test('every source silent or missing: exit 1, all listed', async (t) => {
   const r = await sample(['--json', '--timeout', '3', '--config', join(t.testdir({ 'c.json': '{"sources":{"host":{"enabled":false}}}' }), 'c.json')]);
   t.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as SampleOutput;
-  t.same(out.unavailable.map((u) => u.source), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc', 'network']);
+  t.same(out.unavailable.map((u) => u.source), ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc', 'network', 'filesystems']);
   t.match(out.unavailable.find((u) => u.source === 'powermetrics')?.reason, /powermetrics: command not found/);
   t.match(out.unavailable.find((u) => u.source === 'vm_stat')?.reason, /vm_stat/);
 });

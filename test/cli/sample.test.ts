@@ -33,7 +33,7 @@ t.test('sample --json --replay fixtures/replay/m2-ultra', async (t) => {
   t.equal(out.mode, 'replay');
   t.match(out.replay, { reason: 'flag', composite: true, chip: 'Apple M2 Ultra', model: 'Mac14,14', macos: { build: '23E224' } });
   t.equal(out.timedOut, false);
-  t.same(Object.keys(out.sources).sort(), ['iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same(Object.keys(out.sources).sort(), ['filesystems', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
   const pm = out.sources.powermetrics!.sample as PowermetricsSample | null;
   if (pm?.type !== 'powermetrics') throw new Error('no powermetrics');
   t.equal(pm.cpu?.reportedPowerW, 0.835188, 'cpu_power 835.188 mW');

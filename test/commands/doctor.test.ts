@@ -92,7 +92,7 @@ t.test('a healthy node: every check passes, exit 0', async (t) => {
   const rc = await doctor([], n.ctx, withLayout({ native: smcOk }));
   const r = rows(n.out);
   t.equal(rc, 0, n.out.join('\n'));
-  t.same(Object.keys(r), ['macOS', ...LAYOUT_ROWS, 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'host', 'network netstat', 'network addon', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
+  t.same(Object.keys(r), ['macOS', ...LAYOUT_ROWS, 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'host', 'network netstat', 'network addon', 'filesystems mount table', 'filesystems', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
   for (const [k, [status]] of Object.entries(r)) t.equal(status, 'PASS', `${k}: ${r[k]![1]}`);
   t.match(r['sudoers rule']![1], '_siliconagent may run `powermetrics -f plist -b 0 -i 1000 --samplers cpu_power,gpu_power,ane_power,thermal`');
   t.same(n.callsOf('sudo'), [['-n', '-l', '-U', '_siliconagent', 'powermetrics', '-f', 'plist', '-b', '0', '-i', '1000', '--samplers', 'cpu_power,gpu_power,ane_power,thermal']],

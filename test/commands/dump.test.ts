@@ -93,7 +93,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.equal(m.chip, 'Apple M3 Ultra');
   t.same(m.macos, { productVersion: '15.5', build: '24F74' });
   t.match(m.createdBy, /^silicon-agent dump \d+\.\d+\.\d+$/);
-  t.same(Object.keys(m.sources).sort(), ['host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same(Object.keys(m.sources).sort(), ['filesystems', 'host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
   t.equal(m.sources.powermetrics!.command, 'sudo -n powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   t.equal(m.sources.powermetrics!.intervalMs, 5000);
   t.equal(m.sources.iostat!.command, 'iostat -d -n 16 -w 5');
@@ -186,7 +186,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
   t.match(m.sources.smc!.note, /not captured: cannot read the SMC here: addon not built/);
   t.ok(readFileSync(join(out, 'vm_stat.txt')).length > 0);
   t.throws(() => readFileSync(join(out, 'powermetrics.plist')));
-  t.match(n.err.join('\n'), /wrote 5 of 7 sources/);
+  t.match(n.err.join('\n'), /wrote 6 of 8 sources/);
 
   t.equal(await dump({ seconds: 0.2, out }, n.ctx), 1, 'refuses a non-empty folder');
   t.match(n.err.join('\n'), /exists and is not empty/);

@@ -230,3 +230,17 @@ t.test('--dry-run works on Linux as any user: prints every file and command, cha
   const lc = out.split('\n').filter((l) => l.startsWith('$ launchctl')).map((l) => l.split(/\s+/)[2]);
   t.same(lc, ['bootout', 'bootstrap', 'enable', 'kickstart']);
 });
+
+t.test('the sudoers rule follows the configured samplers: tasks on gives the tasks line and its shed variants', async (t) => {
+  const n = fakeNode();
+  t.teardown(n.cleanup);
+  t.equal(await install(opts(n, ['--collector', 'http://a:4318']), n.ctx), 0, n.err.join('\n'));
+  t.notMatch(n.read('/etc/sudoers.d/silicon-agent'), /tasks/, 'default samplers: no tasks');
+  const cfg = JSON.parse(n.read('/usr/local/etc/silicon-agent/config.json'));
+  cfg.sources.powermetrics.samplers = ['cpu_power', 'gpu_power', 'thermal', 'tasks'];
+  (await import('node:fs')).writeFileSync(`${n.root}/usr/local/etc/silicon-agent/config.json`, JSON.stringify(cfg));
+  t.equal(await install(opts(n), n.ctx), 0, n.err.join('\n'));
+  const rule = n.read('/etc/sudoers.d/silicon-agent').replace(/\\\n\s*/g, '');
+  t.match(rule, '/usr/bin/powermetrics -f plist -b 0 -i 5000 --samplers cpu_power\\,gpu_power\\,thermal\\,tasks --show-process-coalition --show-process-gpu --show-process-energy --show-process-io --show-process-netstats');
+  t.match(rule, '/usr/bin/powermetrics -f plist -b 0 -i 10000 --samplers cpu_power\\,gpu_power\\,thermal,', 'level 1: tasks shed');
+});

@@ -27,6 +27,11 @@ const M2_ULTRA_LACKS: Record<string, string> = {
   [metric('hw.fan.speed.limit')]: 'no fan keys in its smc.txt',
   [metric('silicon_agent.fan.target_speed')]: 'no fan keys in its smc.txt',
   [metric('silicon_agent.memory.pressure')]: 'no kern.memorystatus_vm_pressure_level line in its sysctl.txt (none was ever captured)',
+  [metric('silicon_agent.app.cpu.time')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.gpu.time')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.energy_impact')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.disk.io')]: 'its powermetrics capture has no tasks sampler',
+  [metric('silicon_agent.app.network.io')]: 'its powermetrics capture has no tasks sampler',
   [metric('system.network.packet.dropped')]: 'its network.txt is `netstat -ib` without -d: no send-queue drop column',
   ...Object.fromEntries(
     [
@@ -156,4 +161,16 @@ t.test('the M2 Ultra capture alone: every query has data, except where the captu
     }
   }
   t.comment(`queries the M2 Ultra capture leaves empty (proven above on the other nodes): ${empty.join('; ')}`);
+});
+
+t.test('"fullest first": every sort_desc() query returns its series in descending order, one per node in the fleet panel', async (t) => {
+  const sorted = queries.filter((q) => q.raw.startsWith('sort_desc('));
+  t.ok(sorted.length >= 2, `${sorted.length} sorted queries`);
+  for (const q of sorted) {
+    const r = await prom.query(substitute(q.raw, { node: ALL_NODES, rateInterval: RATE_INTERVAL }));
+    const values = r.map((s) => Number(s.value[1]));
+    t.ok(values.length > 0, `${q.panel}: ${values.length} series`);
+    t.same(values, [...values].sort((a, b) => b - a), `${q.panel}: ${values.join(' ≥ ')}`);
+    if (q.row.startsWith('Fleet')) t.equal(new Set(r.map((s) => s.metric.instance)).size, r.length, `${q.panel}: one volume per node`);
+  }
 });

@@ -27,6 +27,17 @@ t.test('the drop-in allows exactly the agent\'s powermetrics command lines, budg
   t.equal(commandPart(text)[0]!.replace(/\\,/g, ','), ['/usr/bin/powermetrics', ...powermetricsArgs(1000, ALL4)].join(' '));
 });
 
+t.test('with the tasks sampler, the rule follows: the tasks line with its flags, then the lines without tasks', async (t) => {
+  const text = renderSudoers('_siliconagent', powermetricsCommandLines(1000, [...ALL4, 'tasks']));
+  const flags = '--show-process-coalition --show-process-gpu --show-process-energy --show-process-io --show-process-netstats';
+  t.same(commandPart(text), [
+    `/usr/bin/powermetrics -f plist -b 0 -i 1000 --samplers cpu_power\\,gpu_power\\,ane_power\\,thermal\\,tasks ${flags}`,
+    '/usr/bin/powermetrics -f plist -b 0 -i 2000 --samplers cpu_power\\,gpu_power\\,ane_power\\,thermal',
+    '/usr/bin/powermetrics -f plist -b 0 -i 2000 --samplers cpu_power\\,thermal',
+  ]);
+  t.equal(commandPart(text)[0]!.replace(/\\,/g, ','), ['/usr/bin/powermetrics', ...powermetricsArgs(1000, [...ALL4, 'tasks'])].join(' '));
+});
+
 t.test('no command line lets the agent user write files as root or widen the match', async (t) => {
   for (const samplers of [ALL4, ['cpu_power', 'thermal'], ['gpu_power']]) {
     for (const interval of [100, 1000, 5000]) {

@@ -47,7 +47,7 @@ t.test('macOS generation includes the IOKit/HID sources and frameworks', async (
   for (const format of ['make', 'xcode'] as const) {
     const mk = generate('mac', format);
     const ext = format === 'make' ? '.o' : '.cc';
-    for (const s of ['smc_iokit', 'hid_temps', 'net_ifmib', 'addon', 'smc_decode']) t.match(mk, `${s}${ext}`, `${format}: native/${s}.cc is compiled`);
+    for (const s of ['smc_iokit', 'hid_temps', 'net_ifmib', 'fsstat', 'addon', 'smc_decode']) t.match(mk, `${s}${ext}`, `${format}: native/${s}.cc is compiled`);
     t.match(mk, '-framework IOKit', `${format}: links IOKit`);
     t.match(mk, '-framework CoreFoundation', `${format}: links CoreFoundation`);
     t.match(mk, 'HAVE_IOKIT=1', `${format}: HAVE_IOKIT`);
@@ -63,6 +63,7 @@ t.test('Linux generation leaves them out', async (t) => {
   t.notMatch(mk, 'smc_iokit');
   t.notMatch(mk, 'hid_temps');
   t.notMatch(mk, 'net_ifmib');
+  t.notMatch(mk, 'fsstat');
   t.notMatch(mk, '-framework');
   t.notMatch(mk, 'HAVE_IOKIT');
 });

@@ -1,7 +1,7 @@
 // TEST-ONLY. Never part of the macOS build (binding.gyp does not reference test/).
 //
 // Declares the few Mach, IOKit and CoreFoundation types and functions that native/smc_iokit.cc
-// and native/hid_temps.cc use (and the sysctl and interface-MIB ones of native/net_ifmib.cc), so that those macOS-only sources can be compiled with
+// and native/hid_temps.cc use (and the sysctl and interface-MIB ones of native/net_ifmib.cc, and getfsstat for native/fsstat.cc), so that those macOS-only sources can be compiled with
 // `-fsyntax-only -Wall -Werror` on Linux (test/native/syntax.test.ts). Each declaration is
 // copied in signature from Apple's public headers, named in the comment above it. Only
 // declarations: nothing here is ever linked or run.
@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* fsid_t: glibc's (two 32-bit ints) stands in for macOS sys/_types/_fsid_t.h */
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,6 +100,31 @@ struct ifmibdata {                                  // net/if_mib.h
   unsigned int ifmd_filler[4];
   struct if_data64 ifmd_data;
 };
+// ---- <sys/mount.h> (and <sys/ucred.h>, which it needs): getfsstat for native/fsstat.cc ----
+#define MFSTYPENAMELEN 16                           // sys/mount.h
+#define SA_DARWIN_MAXPATHLEN 1024                   // sys/param.h (MAXPATHLEN on macOS; Linux's differs)
+#define MNT_WAIT 1                                  // sys/mount.h
+#define MNT_NOWAIT 2                                // sys/mount.h
+struct statfs {                                     // sys/mount.h (the 64-bit-inode layout)
+  uint32_t f_bsize;
+  int32_t f_iosize;
+  uint64_t f_blocks;
+  uint64_t f_bfree;
+  uint64_t f_bavail;
+  uint64_t f_files;
+  uint64_t f_ffree;
+  fsid_t f_fsid;
+  uint32_t f_owner;
+  uint32_t f_type;
+  uint32_t f_flags;
+  uint32_t f_fssubtype;
+  char f_fstypename[MFSTYPENAMELEN];
+  char f_mntonname[SA_DARWIN_MAXPATHLEN];
+  char f_mntfromname[SA_DARWIN_MAXPATHLEN];
+  uint32_t f_flags_ext;
+  uint32_t f_reserved[7];
+};
+int getfsstat(struct statfs* buf, int bufsize, int mode); // sys/mount.h
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,7 @@ function compile(file: string, extra: string[] = []): { ok: boolean; out: string
   const path = file.startsWith('/') ? file : join(ROOT, file);
   const inc = mkdtempSync(join(tmpdir(), 'sa-stub-'));
   try {
-    for (const h of ['IOKit/IOKitLib.h', 'CoreFoundation/CoreFoundation.h', 'sys/sysctl.h', 'net/if.h', 'net/if_mib.h']) {
+    for (const h of ['IOKit/IOKitLib.h', 'CoreFoundation/CoreFoundation.h', 'sys/sysctl.h', 'net/if.h', 'net/if_mib.h', 'sys/mount.h', 'sys/ucred.h']) {
       mkdirSync(join(inc, h, '..'), { recursive: true });
       writeFileSync(join(inc, h), `#include "${STUB}"\n`);
     }
@@ -47,6 +47,11 @@ t.test('native/hid_temps.cc compiles against the stub', async (t) => {
 
 t.test('native/net_ifmib.cc compiles against the stub', async (t) => {
   const r = compile('native/net_ifmib.cc');
+  t.ok(r.ok, r.out);
+});
+
+t.test('native/fsstat.cc compiles against the stub', async (t) => {
+  const r = compile('native/fsstat.cc');
   t.ok(r.ok, r.out);
 });
 

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePlist } from '../../src/parsers/plist.ts';
 import { PlistDate, decodeEntities } from '../../src/parsers/plist-model.ts';
-import type { PlistDict, PlistValue } from '../../src/parsers/plist-model.ts';
+import type { PlistDict, PlistSelect, PlistValue } from '../../src/parsers/plist-model.ts';
 import { POWERMETRICS_SELECT } from '../../src/modules/powermetrics/document.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/powermetrics/', import.meta.url));
@@ -105,10 +105,19 @@ t.test('projection: only selected keys are built, skipped subtrees are jumped ov
   const full = dict(ok(parsePlist(d)));
   const sel = dict(ok(parsePlist(d, { select: POWERMETRICS_SELECT })));
   t.ok(Array.isArray(full.tasks) && Array.isArray((full.tasks as PlistValue[])));
-  t.notOk('tasks' in sel);
   t.notOk('all_tasks' in sel);
   t.notOk('disk' in sel);
-  t.same(Object.keys(sel).sort(), ['elapsed_ns', 'gpu', 'hw_model', 'is_delta', 'kern_boottime', 'kern_osversion', 'processor', 'thermal_pressure', 'timestamp']);
+  t.same(Object.keys(sel).sort(), ['elapsed_ns', 'gpu', 'hw_model', 'is_delta', 'kern_boottime', 'kern_osversion', 'processor', 'tasks', 'thermal_pressure', 'timestamp']);
+  // tasks rows (seek mode): only the selected keys, with the full parse's values; the nested
+  // timer_wakeups dicts' keys (interval_ns…) are not taken for the row's own.
+  const ft = full.tasks as PlistDict[];
+  const st = sel.tasks as PlistDict[];
+  t.equal(st.length, ft.length);
+  t.same(Object.keys(st[0]!).sort(), ['cputime_ns', 'diskio_bytesread', 'diskio_byteswritten', 'name']);
+  let same = 0;
+  for (let i = 0; i < ft.length; i++)
+    if (Object.entries(st[i]!).every(([k, v]) => ft[i]![k] === v) && st[i]!.name === ft[i]!.name) same++;
+  t.equal(same, ft.length, 'every row agrees with the full parse');
   const fc = (dict(full.processor).clusters as PlistDict[])[2]!;
   const sc = (dict(sel.processor).clusters as PlistDict[])[2]!;
   t.equal(sc.name, 'P1-Cluster');
@@ -249,4 +258,19 @@ t.test('random bytes and random mutations of a real document never throw', async
   }
   t.equal(threw, 0);
   t.ok(oks < 2400, 'random input is mostly rejected');
+});
+
+t.test('seek mode: wanted keys found by search, not inside nested dicts, last duplicate wins, cut-off reported', async (t) => {
+  const { PLIST_SEEK } = await import('../../src/parsers/plist-model.ts');
+  const sel: PlistSelect = { rows: [{ [PLIST_SEEK]: true, a: true, b: true, n: { x: true } }] };
+  const x = `<?xml version="1.0"?><plist version="1.0"><dict><key>rows</key><array>
+    <dict><key>z</key><dict><key>a</key><integer>99</integer></dict><key>a</key><integer>1</integer>
+      <key>w</key><array><dict><key>b</key><integer>98</integer></dict></array><key>a</key><integer>2</integer>
+      <key>n</key><dict><key>x</key><string>in</string><key>y</key><true/></dict></dict>
+    <dict><key>b</key><real>0.5</real></dict>
+  </array></dict></plist>`;
+  const r = dict(ok(parsePlist(x, { select: sel })));
+  t.same(r.rows, [{ a: 2, n: { x: 'in' } }, { b: 0.5 }]);
+  const cutoff = parsePlist(x.slice(0, x.indexOf('<key>n</key>')), { select: sel });
+  t.same([cutoff.ok, !cutoff.ok && cutoff.truncated], [false, true]);
 });

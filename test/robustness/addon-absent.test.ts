@@ -51,7 +51,7 @@ t.test('SMC addon absent: everything else is exported, smc is down, one log line
   });
   t.teardown(() => agent.stop());
   await agent.start();
-  t.same(agent.sources.map((s) => s.name).sort(), ['iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same(agent.sources.map((s) => s.name).sort(), ['filesystems', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
 
   const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const bodies: string[] = [];

@@ -45,12 +45,21 @@ export function cleanEnv(): Record<string, string | undefined> {
 /** Same flags as `npm start` (package.json) and the launchd job. */
 export const NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=1', '--no-opt'];
 
-export function startAgent(config: unknown, extraArgs: string[] = []): AgentProcess {
+export interface StartOptions {
+  /** The CLI entry to run (default: src/cli.ts; a compiled dist/src/cli.js for production-like runs). */
+  cli?: string;
+  /** Shell commands run first, in `sh -c '<prefix>; exec node …'` (e.g. `ulimit -n 256`). */
+  shellPrefix?: string;
+}
+
+export function startAgent(config: unknown, extraArgs: string[] = [], opts: StartOptions = {}): AgentProcess {
   const configFile = writeConfig(config);
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--replay', M2_ULTRA, '--config', configFile, ...extraArgs], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...cleanEnv(), SILICON_AGENT_LOG_LEVEL: 'info', SILICON_AGENT_CONFIG: '' },
-  });
+  const argv = [...NODE_FLAGS, opts.cli ?? CLI, 'run', '--replay', M2_ULTRA, '--config', configFile, ...extraArgs];
+  const env = { ...cleanEnv(), SILICON_AGENT_LOG_LEVEL: 'info', SILICON_AGENT_CONFIG: '' };
+  const child =
+    opts.shellPrefix === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env })
+      : spawn('sh', ['-c', `${opts.shellPrefix}; exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
   let buf = '';

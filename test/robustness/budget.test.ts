@@ -6,6 +6,7 @@ import {
   step,
   type BudgetLimits,
   type BudgetState,
+  type BudgetTuning,
 } from '../../src/budget.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { budgetedRun } from '../../src/modules/powermetrics/source.ts';
@@ -22,10 +23,17 @@ const m = (cpuPercent: number, rssMiB = 60): Measurement => ({
   agentRssBytes: rssMiB * MiB,
 });
 
-function run(series: Measurement[], s: BudgetState = initialState()): { levels: number[]; state: BudgetState } {
+/**
+ * The tuning before issue 12 (no `window`, no `rssRecoverRatio`): consecutive windows. The tests below
+ * that use it show such a tuning still behaves exactly as before; the majority rule of the default
+ * tuning has its own tests at the end of this file.
+ */
+const CONSECUTIVE: BudgetTuning = { upAfter: 2, downAfter: 6, maxDownAfter: 48, recoverRatio: 0.7 };
+
+function run(series: Measurement[], s: BudgetState = initialState(), tuning: BudgetTuning = CONSECUTIVE): { levels: number[]; state: BudgetState } {
   const levels: number[] = [];
   for (const x of series) {
-    s = step(s, x, LIMITS).state;
+    s = step(s, x, LIMITS, tuning).state;
     levels.push(s.level);
   }
   return { levels, state: s };
@@ -33,10 +41,10 @@ function run(series: Measurement[], s: BudgetState = initialState()): { levels: 
 
 t.test('the ladder is cumulative and in the documented order, for each weight', async (t) => {
   t.same([0, 1, 2, 3].map((l) => budgetActions(l, 'heavy')), [
-    { intervalFactor: 1, shedSecondary: false },
-    { intervalFactor: 2, shedSecondary: false },
-    { intervalFactor: 2, shedSecondary: true },
-    { intervalFactor: 2, shedSecondary: true },
+    { intervalFactor: 1, shedCostly: false, shedSecondary: false },
+    { intervalFactor: 2, shedCostly: true, shedSecondary: false },
+    { intervalFactor: 2, shedCostly: true, shedSecondary: true },
+    { intervalFactor: 2, shedCostly: true, shedSecondary: true },
   ]);
   t.same([0, 1, 2, 3].map((l) => budgetActions(l, 'light').intervalFactor), [1, 1, 1, 2]);
   t.equal(MAX_LEVEL, 3);
@@ -49,6 +57,9 @@ t.test('the ladder is cumulative and in the documented order, for each weight', 
     { intervalMs: 2000, samplers: ['cpu_power', 'thermal'] },
   ]);
   t.same(budgetedRun(2, 1000, ['gpu_power']).samplers, ['gpu_power'], 'never an empty sampler list');
+  // With tasks on, tasks is the first thing shed (level 1), before ane_power and gpu_power (level 2).
+  const withTasks = [...all, 'tasks'];
+  t.same([0, 1, 2, 3].map((l) => budgetedRun(l, 1000, withTasks).samplers), [withTasks, all, ['cpu_power', 'thermal'], ['cpu_power', 'thermal']]);
 });
 
 t.test('a single spike does not degrade; two windows over do', async (t) => {
@@ -57,7 +68,7 @@ t.test('a single spike does not degrade; two windows over do', async (t) => {
 });
 
 t.test('the first reading (windowS 0) carries no CPU figure and is ignored', async (t) => {
-  const s = step(initialState(), { ...m(99), windowS: 0 }, LIMITS);
+  const s = step(initialState(), { ...m(99), windowS: 0 }, LIMITS, CONSECUTIVE);
   t.equal(s.change, 0);
   t.same(s.state, initialState());
 });
@@ -96,7 +107,7 @@ t.test('flapping: stepping up soon after a recovery doubles the recovery patienc
 
 t.test('createBudget logs each step once and recovery once, and returns the level only on change', async (t) => {
   const log = memoryLogger();
-  const b = createBudget(LIMITS, log);
+  const b = createBudget(LIMITS, log, CONSECUTIVE);
   const changes: Array<number> = [];
   const feed = (x: Measurement) => {
     const level = b.observe(x);
@@ -115,4 +126,47 @@ t.test('createBudget logs each step once and recovery once, and returns the leve
   for (let i = 0; i < 2; i++) feed(m(3));
   feed(m(3));
   t.equal(log.lines.filter((l) => l.kind === 'budget.level.1').length, 2);
+});
+
+// ---- the default tuning: a strict majority of the last 5 windows at the current level (issue 12) ----
+
+t.test('default tuning: the scrape burst of issue 12 does not move the level', async (t) => {
+  // Issue 12's figures: 1,000 scrapes in 6 s pushed RSS from 77 to 130 MiB (over the 128 MiB budget)
+  // for up to two 10 s windows, and the process kept about 100 MiB afterwards.
+  const burst = [m(0.4, 77), m(0.4, 77), m(0.9, 130), m(0.6, 129), m(0.4, 100), m(0.4, 100), m(0.4, 100), m(0.4, 100)];
+  t.same(run(burst, initialState(), CONSECUTIVE).levels, [0, 0, 0, 1, 1, 1, 1, 1], 'before: two windows over shed powermetrics work');
+  const before = run([...burst, ...Array.from({ length: 60 }, () => m(0.4, 100))], initialState(), CONSECUTIVE);
+  t.equal(before.state.level, 1, 'and 100 MiB (over 70 % of 128) never counted as under: level 1 for good');
+  t.same(run(burst, initialState(), DEFAULT_TUNING).levels, [0, 0, 0, 0, 0, 0, 0, 0], 'now: 2 of 5 windows over is no majority');
+  t.equal(DEFAULT_TUNING.window, 5);
+  t.equal(DEFAULT_TUNING.rssRecoverRatio, 0.9);
+});
+
+t.test('default tuning: a steady cost over budget still degrades, one level per majority', async (t) => {
+  const { levels } = run(Array.from({ length: 14 }, () => m(3)), initialState(), DEFAULT_TUNING);
+  // over×3 → 1, settle, over×3 → 2, settle, over×3 → 3
+  t.same(levels, [0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+  t.same(run([m(0.1, 140), m(0.1, 50), m(0.1, 140), m(0.1, 50), m(0.1, 140)], initialState(), DEFAULT_TUNING).levels, [0, 0, 0, 0, 1], '3 of 5 over, not consecutive: degrades');
+});
+
+t.test('default tuning: the previous level\'s windows are forgotten after a change', async (t) => {
+  let { state } = run([m(3), m(3), m(3)], initialState(), DEFAULT_TUNING);
+  t.equal(state.level, 1);
+  t.same(state.history, []);
+  ({ state } = run([m(0.1), m(3), m(3)], state, DEFAULT_TUNING)); // settle, then only 2 over at level 1
+  t.equal(state.level, 1, 'the 3 overs of level 0 do not count at level 1');
+  t.equal(run([m(3)], state, DEFAULT_TUNING).state.level, 2, 'a third over at this level does');
+});
+
+t.test('default tuning: recovery needs no over and a majority under in the last downAfter windows; RSS under up to 90 %', async (t) => {
+  let { state } = run([m(3), m(3), m(3), m(0.1)], initialState(), DEFAULT_TUNING); // level 1, settle consumed
+  t.equal(state.level, 1);
+  ({ state } = run(Array.from({ length: 20 }, (_, i) => (i % 2 ? m(0.5, 115) : m(0.8, 100))), state, DEFAULT_TUNING));
+  t.equal(state.level, 1, 'half "ok" (80 % CPU), half under: no majority, level held');
+  ({ state } = run(Array.from({ length: 6 }, () => m(0.8)), state, DEFAULT_TUNING));
+  const r = run([m(0.5, 115), m(0.5, 115), m(0.8), m(0.5, 115), m(0.5, 115), m(0.5, 115)], state, DEFAULT_TUNING);
+  t.same(r.levels, [1, 1, 1, 1, 0, 0], '115 MiB (90 % of 128 is 115.2) counts as under; 4 of the last 6 under and none over → down');
+  const withOver = run([m(5), m(0.5), m(0.5), m(0.5), m(0.5), m(0.5)], state, DEFAULT_TUNING);
+  t.equal(withOver.state.level, 1, 'one over among the last 6: not yet');
+  t.equal(run([m(0.5)], withOver.state, DEFAULT_TUNING).state.level, 0, 'once it has left the last 6: down');
 });

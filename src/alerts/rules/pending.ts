@@ -34,7 +34,7 @@ export const PENDING: readonly PendingRule[] = [
       summary: `Filesystem${labelsText('system.filesystem.utilization')} on ${NODE} is {{ $value | humanizePercentage }} full`,
       description: `A filesystem${labelsText('system.filesystem.utilization')} on ${NODE} has been at least 90 % full for 15 minutes; now {{ $value | humanizePercentage }}.`,
       runbook: {
-        threshold: '`system_filesystem_utilization_ratio` ≥ 0.9 (90 % of the filesystem\'s size used). APFS volumes share their container\'s space, so every volume of a container reaches it together.',
+        threshold: '`system_filesystem_utilization_ratio` ≥ 0.9: the volume\'s own used space ÷ (used + free), as df\'s Capacity. The volumes of an APFS container share its free space, so the one that holds the data (Data) reaches it first while VM stays low; what the other volumes hold is `reserved` in `system.filesystem.usage` (docs/sources.md "## filesystems").',
         whyFor: 'Fifteen minutes: a large temporary file written and deleted by a job does not page; a disk that stays full does.',
         meaning: 'The Mac Studio\'s SSD is nearly full. macOS needs free space for swap and updates; at 100 % writes fail and swap cannot grow, which turns memory pressure into a crash.',
         steps: [

@@ -1,5 +1,6 @@
 /** The dashboard's "Fleet overview" row. */
 import { RATE, sel, type RowSpec } from '../model.ts';
+import { FULL_THRESHOLDS } from './filesystems.ts';
 import { BRIDGE_NOTE } from './network.ts';
 import { CPU_BUDGET, N, PRESSURE_CAVEAT, PSTR_CAVEAT, RSS_BUDGET, SCRAPE_UP, by, kwhPerDay } from './shared.ts';
 
@@ -145,6 +146,23 @@ export const FLEET_ROW: RowSpec = {
           expr:
             `sum ${by('network_interface_name', 'network_io_direction')} ` +
             `(rate(${sel('system.network.io', `network_interface_name=~"${CLUSTER_LINKS}"`)}[${RATE}]))`,
+        },
+      ],
+    },
+    {
+      title: 'Fullest filesystem per node',
+      question: 'Which node has the fullest volume, and which volume is it (fullest node first)?',
+      kind: 'bargauge',
+      unit: 'percentunit',
+      instant: true,
+      min: 0,
+      max: 1,
+      width: 12,
+      thresholds: FULL_THRESHOLDS,
+      queries: [
+        {
+          legend: `{{${N}}} {{system_filesystem_mountpoint}}`,
+          expr: `sort_desc(topk by (${N}) (1, ${sel('system.filesystem.utilization')}))`,
         },
       ],
     },

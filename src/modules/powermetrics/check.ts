@@ -141,12 +141,58 @@ export function powermetricsSampleProblem(s: unknown): SchemaProblem | undefined
     const p = at(`cpus.${i}`, shape(cpus[i], CPU));
     if (p) return p;
   }
+  const apps = s.apps;
+  if (apps !== undefined) {
+    const p = appsProblem(apps);
+    if (p) return at('apps', p);
+  }
   const th = s.thermalPressure;
   if (th !== undefined) {
     if (!isObj(th)) return { path: 'thermalPressure', message: 'expected an object' };
     if (typeof th.level !== 'string' || !THERMAL_LEVELS.has(th.level))
       return { path: 'thermalPressure.level', message: 'expected a known thermal pressure level or "unknown"' };
     if (typeof th.raw !== 'string') return { path: 'thermalPressure.raw', message: 'expected a string' };
+  }
+  return undefined;
+}
+
+const USAGE: Shape = [
+  ['cpuTimeS', nonneg],
+  ['gpuTimeS', nonneg, 'optional'],
+  ['energyImpact', nonneg, 'optional'],
+  ['diskReadBytes', nonneg],
+  ['diskWriteBytes', nonneg],
+  ['netRxBytes', nonneg, 'optional'],
+  ['netTxBytes', nonneg, 'optional'],
+];
+const APPS: Shape = [
+  ['by', (v) => (v === 'coalition' || v === 'process' ? undefined : 'expected "coalition" or "process"')],
+  ['ranking', (v) => (v === 'energy_impact' || v === 'cpu_time' ? undefined : 'expected "energy_impact" or "cpu_time"')],
+  ['count', nonnegInt],
+  ['membershipChanges', nonnegInt],
+];
+const SERIES: Shape = [
+  ['name', string],
+  ['other', boolean],
+  ['absent', nonnegInt],
+];
+
+function appsProblem(a: unknown): SchemaProblem | undefined {
+  const top = shape(a, APPS);
+  if (top) return top;
+  const o = a as Obj;
+  const wt = at('windowTotal', shape(o.windowTotal, USAGE));
+  if (wt) return wt;
+  const series = o.series;
+  if (!Array.isArray(series)) return { path: 'series', message: 'expected an array' };
+  for (let i = 0; i < series.length; i++) {
+    const x: unknown = series[i];
+    const p = at(`series.${i}`, shape(x, SERIES));
+    if (p) return p;
+    const w = at(`series.${i}.window`, shape((x as Obj).window, USAGE));
+    if (w) return w;
+    const t = at(`series.${i}.total`, shape((x as Obj).total, USAGE));
+    if (t) return t;
   }
   return undefined;
 }

@@ -15,13 +15,15 @@ import { parseError } from '../../samples.ts';
 import { powermetricsSampleProblem } from './check.ts';
 import type { ClusterSample, CpuSample, PowermetricsSample, RailSample } from './sample.ts';
 import { THERMAL_PRESSURE_LEVELS } from './sample.ts';
+import { AppTracker } from './apps.ts';
+import { readAppWindow, TASKS_SELECT } from './tasks.ts';
 import { assignDies, classifyCluster, clusterActivityUnreliable } from './topology.ts';
 
 type Result = PowermetricsSample | ParseError;
 
 /**
- * The keys the agent reads. Everything else (tasks, coalitions, all_tasks, network, disk,
- * interrupts, battery, per-CPU dvfm_states, GPU sw states…) is skipped by the scanner unparsed.
+ * The keys the agent reads. Everything else (all_tasks, the tasks' wakeups and QoS figures, network,
+ * disk, interrupts, battery, per-CPU dvfm_states, GPU sw states…) is skipped by the scanner unparsed.
  */
 export const POWERMETRICS_SELECT: PlistSelect = {
   is_delta: true,
@@ -31,6 +33,7 @@ export const POWERMETRICS_SELECT: PlistSelect = {
   kern_boottime: true,
   timestamp: true,
   thermal_pressure: true,
+  ...TASKS_SELECT,
   processor: {
     clusters: [
       {
@@ -51,7 +54,7 @@ export const POWERMETRICS_SELECT: PlistSelect = {
     ane_power: true,
     combined_power: true,
   },
-  gpu: { freq_hz: true, idle_ratio: true, dvfm_states: [{ freq: true }] },
+  gpu: { freq_hz: true, idle_ratio: true, dvfm_states: [{ freq: true }], gpu_energy: true },
 };
 
 export interface PowermetricsOptions {
@@ -70,6 +73,14 @@ export interface PowermetricsOptions {
    * its test), which allocates nothing on the agent's per-sample path.
    */
   validate?: boolean;
+  /**
+   * The top-N tracker that turns each document's per-app usage into series (./apps.ts). The stream
+   * parser passes one that lives as long as it does; without one, each document gets a fresh tracker
+   * (its totals are then that document's usage).
+   */
+  apps?: AppTracker;
+  /** Apps with their own series when no tracker is passed (default 10). */
+  topApps?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,7 +320,8 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
       }
       const mode = options.clusterActive ?? 'auto';
       const fromCpus = mode === 'cpus' || (mode === 'auto' && clusterActivityUnreliable(sample.hwModel));
-      const { dies, clusterDie, cpuDie } = assignDies(raw);
+      const { dies, clusterDie, conflict } = assignDies(raw, sample.hwModel);
+      if (conflict !== undefined) err(ctx, 'unknown_layout', `die map: ${conflict}; every CPU reported on die 0`);
       sample.dies = dies;
       for (let i = 0; i < raw.length; i++) {
         const c = raw[i]!;
@@ -345,7 +357,8 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
             cpu: x.cpu,
             cluster: c.name,
             kind: c.kind,
-            die: c.cpus.length > 0 && dies > 1 ? cpuDie(x.cpu) : die,
+            // A cluster never straddles dies (assignDies checks it), so its CPUs share its die.
+            die,
             freqHz: x.freqHz,
             activeRatio: x.activeRatio,
             idleRatio: x.idleRatio,
@@ -371,6 +384,25 @@ export function parsePowermetricsDocument(text: string, options: PowermetricsOpt
     if (idle !== undefined) sample.gpuActiveRatio = clamp01(1 - idle);
     const m = maxDvfsHz(gpu.dvfm_states);
     if (m !== undefined) sample.gpuMaxDvfsFreqHz = m;
+    // GPU rail rule: processor.gpu_energy when the processor dict exists (it is the window the CPU
+    // and ANE rails and combined_power share); gpu.gpu_energy (also mJ) only when there is no
+    // processor dict, i.e. the gpu_power sampler alone (M4 Pro captures). It has no gpu_power
+    // next to it, so the rail has no reportedPowerW.
+    if (proc === undefined && gpu.gpu_energy !== undefined) {
+      const e = num(ctx, gpu, 'gpu_energy', 'gpu', false);
+      if (e !== undefined) {
+        if (e < 0) err(ctx, 'invalid_value', 'gpu: negative gpu_energy');
+        else sample.gpu = { powerW: e / 1000 / elapsedS, energyJ: e / 1000 };
+      }
+    }
+  }
+
+  const aw = readAppWindow(root);
+  if (aw) {
+    if (aw.window.bad > 0) err(ctx, 'malformed', `${aw.window.by === 'coalition' ? 'coalitions' : 'tasks'}: ${aw.window.bad} entries without a dict or a name skipped`);
+    if (aw.invalid > 0) err(ctx, 'invalid_value', `${aw.window.by === 'coalition' ? 'coalitions' : 'tasks'}: ${aw.invalid} values not a number ≥ 0, read as 0`);
+    const tracker = options.apps ?? new AppTracker(options.topApps === undefined ? {} : { top: options.topApps });
+    sample.apps = tracker.apply(aw.window);
   }
 
   const th = root.thermal_pressure;

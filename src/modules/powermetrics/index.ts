@@ -8,14 +8,18 @@ import { firstOutput, showCommand, describeFailure } from '../../sources/probe.t
 import type { DoctorCheck, SourceModule } from '../module.ts';
 import { sourceConfig } from '../module.ts';
 import { powermetricsSampleProblem } from './check.ts';
-import { POWERMETRICS_METRICS } from './metrics.ts';
+import { APP_GROUPINGS, POWERMETRICS_METRICS } from './metrics.ts';
 import { createPowermetricsParser } from './parser.ts';
 import { plistUnits } from './replay-units.ts';
 import { PowermetricsSample } from './sample.ts';
-import { createPowermetricsSource, POWERMETRICS_SAMPLERS, powermetricsCommandLine } from './source.ts';
+import { DEFAULT_TOP_APPS, MAX_TOP_APPS } from './apps.ts';
+import { createPowermetricsSource, DEFAULT_SAMPLERS, POWERMETRICS_SAMPLERS, powermetricsCommandLine } from './source.ts';
 
 export const PowermetricsConfig = sourceConfig(5000, {
-  samplers: z.array(z.enum(POWERMETRICS_SAMPLERS)).min(1).default([...POWERMETRICS_SAMPLERS]),
+  /** `tasks` (per-app usage) is opt-in: add it to the list; it brings TASKS_FLAGS (source.ts). */
+  samplers: z.array(z.enum(POWERMETRICS_SAMPLERS)).min(1).default([...DEFAULT_SAMPLERS]),
+  /** Apps with their own series when `tasks` is on; the rest are summed as `other` (./apps.ts). */
+  topApps: z.number().int().min(1).max(MAX_TOP_APPS).default(DEFAULT_TOP_APPS),
   /** Run powermetrics through `sudo -n` when the agent is not root (needs a sudoers rule). */
   sudo: z.boolean().default(false),
 });
@@ -48,6 +52,7 @@ export const powermetrics: SourceModule<PowermetricsSample, PowermetricsConfig> 
     createPowermetricsSource({
       intervalMs: c.intervalMs,
       samplers: c.samplers,
+      topApps: c.topApps,
       sudo: c.sudo,
       command: binary('powermetrics', undefined, ctx.env),
       sudoCommand: binary('sudo', undefined, ctx.env),
@@ -62,6 +67,13 @@ export const powermetrics: SourceModule<PowermetricsSample, PowermetricsConfig> 
   attributes: {
     'silicon_agent.cpu.cluster': { doc: 'Cluster name without the `-Cluster` suffix: `E0`, `P1`, `S`, `M0`, … (at most 8 per die).' },
     'silicon_agent.cpu.kind': { doc: "Core tier, the cluster name's letter: `E`, `P`, `S`, `M` (kept as printed for future tiers)." },
+    'silicon_agent.app.name': {
+      doc: 'An app (tasks sampler): the coalition name powermetrics prints (usually a bundle id, e.g. `com.docker.docker`), or the process name when there are no coalitions; `other` for every app outside the top N. At most `topApps` + 1 values at a time.',
+    },
+    'silicon_agent.app.grouping': { doc: 'What `silicon_agent.app.name` names: a `coalition` (an app and its helpers), a `process` name, or `other`.', values: APP_GROUPINGS },
+    'process.executable.name': { doc: 'semconv: the process name, on per-app series that are processes (no coalitions); the same value as `silicon_agent.app.name`.' },
+    'disk.io.direction': { doc: 'semconv: disk I/O direction.', values: ['read', 'write'] },
+    'network.io.direction': { doc: 'semconv: network I/O direction.', values: ['receive', 'transmit'] },
   },
   dropReasons: ['above_ceiling', 'negative', 'beyond_dvfs'],
   dump: {

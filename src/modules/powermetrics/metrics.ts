@@ -3,7 +3,7 @@
  * frequency and activity per die, cluster and CPU, and thermal pressure.
  */
 import type { Attributes, MetricDef } from '../../catalog/types.ts';
-import type { ClusterSample, CpuSample, PowermetricsSample } from './sample.ts';
+import type { AppSeries, AppsSample, AppUsage, ClusterSample, CpuSample, PowermetricsSample } from './sample.ts';
 import { THERMAL_PRESSURE_LEVELS } from './sample.ts';
 
 /** Numeric level for the thermal-pressure enum: its index in THERMAL_PRESSURE_LEVELS (0 nominal … 4 sleeping). */
@@ -26,6 +26,99 @@ const cpuAttrs = (c: CpuSample): Attributes => ({
 const CPU_RAIL: Attributes = { 'hw.id': 'cpu', 'hw.type': 'cpu' };
 const GPU_RAIL: Attributes = { 'hw.id': 'gpu', 'hw.type': 'gpu' };
 const NONE: Attributes = {};
+
+/** `silicon_agent.app.grouping` values: what `silicon_agent.app.name` names. */
+export const APP_GROUPINGS = ['coalition', 'process', 'other'] as const;
+
+/**
+ * Attributes of one app series: `silicon_agent.app.name` (coalition or process name, `other` for the rest)
+ * and `silicon_agent.app.grouping`; when apps are processes, also semconv's `process.executable.name` (the
+ * same value). Built per point: a handful of series per collection.
+ */
+function appAttrs(a: AppsSample, x: AppSeries, extra?: Attributes): Attributes {
+  const grouping = x.other ? 'other' : a.by;
+  const out: Attributes = { 'silicon_agent.app.name': x.name, 'silicon_agent.app.grouping': grouping };
+  if (grouping === 'process') out['process.executable.name'] = x.name;
+  return extra ? Object.assign(out, extra) : out;
+}
+const APP_ATTRS = ['silicon_agent.app.name', 'silicon_agent.app.grouping', 'process.executable.name'] as const;
+
+/** Emit one running total per app series, for apps whose total has the figure. */
+function eachApp(s: PowermetricsSample, field: keyof AppUsage, emit: (v: number, a: Attributes) => void, extra?: Attributes): void {
+  const a = s.apps;
+  if (a === undefined) return;
+  for (let i = 0; i < a.series.length; i++) {
+    const x = a.series[i]!;
+    const v = x.total[field];
+    if (v !== undefined) emit(v, appAttrs(a, x, extra));
+  }
+}
+const READ: Attributes = { 'disk.io.direction': 'read' };
+const WRITE: Attributes = { 'disk.io.direction': 'write' };
+const RECEIVE: Attributes = { 'network.io.direction': 'receive' };
+const TRANSMIT: Attributes = { 'network.io.direction': 'transmit' };
+
+/**
+ * Per-app counters (tasks sampler). Project names, not semconv's `process.cpu.time`,
+ * `process.disk.io`, `process.network.io`: those are per process (one `process.pid` resource each),
+ * while these are per app (a coalition of processes, or every process of one name) plus `other`,
+ * with a top-N membership. Each counts from when its series appeared (./apps.ts).
+ */
+const APP_METRICS: readonly MetricDef<PowermetricsSample>[] = [
+  {
+    name: 'silicon_agent.app.cpu.time',
+    unit: 's',
+    instrument: 'counter',
+    attributes: [...APP_ATTRS],
+    description: 'CPU time of each top-N app (powermetrics tasks sampler, `cputime_ns`), and of every other app summed as `other`.',
+    observe(s, emit) {
+      eachApp(s, 'cpuTimeS', emit);
+    },
+  },
+  {
+    name: 'silicon_agent.app.gpu.time',
+    unit: 's',
+    instrument: 'counter',
+    attributes: [...APP_ATTRS],
+    description: 'GPU time of each top-N app (`gputime_ns`; needs --show-process-gpu), and of the rest as `other`.',
+    observe(s, emit) {
+      eachApp(s, 'gpuTimeS', emit);
+    },
+  },
+  {
+    name: 'silicon_agent.app.energy_impact',
+    unit: '1',
+    instrument: 'counter',
+    attributes: [...APP_ATTRS],
+    description:
+      "Energy impact of each top-N app, summed over windows (`energy_impact`; needs --show-process-energy): Apple's unitless score from its own model of CPU, GPU, wakeups, disk and network use, not joules. rate() gives the score per second.",
+    observe(s, emit) {
+      eachApp(s, 'energyImpact', emit);
+    },
+  },
+  {
+    name: 'silicon_agent.app.disk.io',
+    unit: 'By',
+    instrument: 'counter',
+    attributes: [...APP_ATTRS, 'disk.io.direction'],
+    description: 'Bytes each top-N app read from and wrote to disk (`diskio_bytesread`, `diskio_byteswritten`), the rest as `other`.',
+    observe(s, emit) {
+      eachApp(s, 'diskReadBytes', emit, READ);
+      eachApp(s, 'diskWriteBytes', emit, WRITE);
+    },
+  },
+  {
+    name: 'silicon_agent.app.network.io',
+    unit: 'By',
+    instrument: 'counter',
+    attributes: [...APP_ATTRS, 'network.io.direction'],
+    description: "Network bytes each top-N app received and sent (its tasks' `bytes_received`, `bytes_sent`; needs --show-process-netstats), the rest as `other`.",
+    observe(s, emit) {
+      eachApp(s, 'netRxBytes', emit, RECEIVE);
+      eachApp(s, 'netTxBytes', emit, TRANSMIT);
+    },
+  },
+];
 
 export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
   // ---- power and energy ----
@@ -171,4 +264,7 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
       if (v !== undefined) emit(v, NONE);
     },
   },
+
+  // ---- per app (tasks sampler) ----
+  ...APP_METRICS,
 ];

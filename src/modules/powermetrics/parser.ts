@@ -11,6 +11,7 @@ import type { StreamParser } from '../../parsers/parser.ts';
 import { safely } from '../../parsers/parser.ts';
 import type { ParseError } from '../../samples.ts';
 import { parseError } from '../../samples.ts';
+import { AppTracker } from './apps.ts';
 import { parsePowermetricsDocument, type PowermetricsOptions } from './document.ts';
 import type { PowermetricsSample } from './sample.ts';
 
@@ -66,6 +67,8 @@ function isBlank(b: Uint8Array, from: number, to: number): boolean {
  */
 export function createPowermetricsParser(options: PowermetricsOptions = {}): StreamParser<PowermetricsSample> {
   const maxDoc = options.maxDocumentBytes ?? DEFAULT_MAX_DOC;
+  // One top-N app tracker for the life of the stream (./apps.ts).
+  const docOptions: PowermetricsOptions = { ...options, apps: options.apps ?? new AppTracker(options.topApps === undefined ? {} : { top: options.topApps }) };
   // Allocated on the first bytes that must be held across pushes, not at creation: a replay loop
   // or a restarted child creates a parser per pass, and whole documents in one chunk hold nothing.
   let buf: Buffer = EMPTY;
@@ -96,7 +99,7 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
       start = next;
     }
     const text = work.toString('utf8', start, b);
-    for (const r of parsePowermetricsDocument(text, { ...options, offset: base + start })) out.push(r);
+    for (const r of parsePowermetricsDocument(text, { ...docOptions, offset: base + start })) out.push(r);
   }
 
   function keep(work: Buffer, from: number): void {

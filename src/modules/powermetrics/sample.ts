@@ -51,6 +51,53 @@ export const RailSample = z.object({
 });
 export type RailSample = z.infer<typeof RailSample>;
 
+/**
+ * One app's usage (`tasks` sampler): CPU and GPU time in s, Apple's energy-impact score (unitless,
+ * not joules), disk and network bytes. Optional figures are absent when powermetrics did not print
+ * them (GPU time needs --show-process-gpu, energy impact --show-process-energy, network
+ * --show-process-netstats).
+ */
+export const AppUsage = z.object({
+  cpuTimeS: z.number().nonnegative(),
+  gpuTimeS: z.number().nonnegative().optional(),
+  energyImpact: z.number().nonnegative().optional(),
+  diskReadBytes: z.number().nonnegative(),
+  diskWriteBytes: z.number().nonnegative(),
+  netRxBytes: z.number().nonnegative().optional(),
+  netTxBytes: z.number().nonnegative().optional(),
+});
+export type AppUsage = z.infer<typeof AppUsage>;
+
+/** One exported app series: a top-N member, or `other` (every app outside the top N). */
+export const AppSeries = z.object({
+  /** Coalition name (usually a bundle id) or process name; `other` for the rest. */
+  name: z.string(),
+  other: z.boolean(),
+  /** Usage in this window (zero for a member absent from this window). */
+  window: AppUsage,
+  /** Usage summed since this series appeared (the exported counters). */
+  total: AppUsage,
+  /** Consecutive windows the app has been absent (0 = present now; at 3 it stops being exported). */
+  absent: z.number().int().nonnegative(),
+});
+export type AppSeries = z.infer<typeof AppSeries>;
+
+export const AppsSample = z.object({
+  /** What an app is: a coalition (`--show-process-coalition`) or a process name. */
+  by: z.enum(['coalition', 'process']),
+  /** The ranking figure: energy impact when printed, else CPU time. */
+  ranking: z.enum(['energy_impact', 'cpu_time']),
+  /** Apps in this window. */
+  count: z.number().int().nonnegative(),
+  /** Top-N members, best first, then `other`. */
+  series: z.array(AppSeries),
+  /** Sum over every app in this window (= the series' windows summed). */
+  windowTotal: AppUsage,
+  /** Membership changes (an app entering or leaving the top N) since the parser started. */
+  membershipChanges: z.number().int().nonnegative(),
+});
+export type AppsSample = z.infer<typeof AppsSample>;
+
 export const THERMAL_PRESSURE_LEVELS = ['nominal', 'moderate', 'heavy', 'trapping', 'sleeping'] as const;
 
 export const PowermetricsSample = z.object({
@@ -82,6 +129,8 @@ export const PowermetricsSample = z.object({
   thermalPressure: z
     .object({ level: z.enum([...THERMAL_PRESSURE_LEVELS, 'unknown']), raw: z.string() })
     .optional(),
+  /** Per-app usage from the `tasks` sampler, top N plus `other` (./apps.ts). */
+  apps: AppsSample.optional(),
 });
 export type PowermetricsSample = z.infer<typeof PowermetricsSample>;
 

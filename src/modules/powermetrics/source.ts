@@ -27,16 +27,31 @@ import type { ChildSource, ChildTiming, RestartInfo } from '../../sources/child.
 import { createChildSource } from '../../sources/child.ts';
 import { createPowermetricsParser } from './parser.ts';
 
-/** powermetrics samplers the parser understands (reference §1.2). */
-export const POWERMETRICS_SAMPLERS = ['cpu_power', 'gpu_power', 'ane_power', 'thermal'] as const;
-export const DEFAULT_SAMPLERS = POWERMETRICS_SAMPLERS;
-/** The detail powermetrics sheds first under the budget (./budget-ladder.ts "secondary"). */
+/** powermetrics samplers the parser understands (reference §1.2). `tasks`: per-app usage, opt-in. */
+export const POWERMETRICS_SAMPLERS = ['cpu_power', 'gpu_power', 'ane_power', 'thermal', 'tasks'] as const;
+/** The default: everything but `tasks` (its documents are 120 KB and more; turn it on per node). */
+export const DEFAULT_SAMPLERS = ['cpu_power', 'gpu_power', 'ane_power', 'thermal'] as const;
+/** The detail powermetrics sheds first under the budget (./budget-ladder.ts "costliest", from level 1). */
+export const COSTLIEST_SAMPLERS: readonly string[] = ['tasks'];
+/** The detail powermetrics sheds next under the budget (./budget-ladder.ts "secondary"). */
 export const SECONDARY_SAMPLERS: readonly string[] = ['ane_power', 'gpu_power'];
+/**
+ * Flags added with the `tasks` sampler: apps as coalitions, and the per-process GPU time, energy
+ * impact, disk and network figures (the flag set of the real M1 Pro capture, reference §1.1).
+ */
+export const TASKS_FLAGS: readonly string[] = [
+  '--show-process-coalition',
+  '--show-process-gpu',
+  '--show-process-energy',
+  '--show-process-io',
+  '--show-process-netstats',
+];
 
 /** The samplers and interval the budget level asks for, from the configured ones. */
 export function budgetedRun(level: number, intervalMs: number, samplers: readonly string[]): { intervalMs: number; samplers: readonly string[] } {
   const a = budgetActions(level, 'heavy');
-  const kept = a.shedSecondary ? samplers.filter((s) => !SECONDARY_SAMPLERS.includes(s)) : samplers;
+  let kept = a.shedCostly ? samplers.filter((s) => !COSTLIEST_SAMPLERS.includes(s)) : samplers;
+  if (a.shedSecondary) kept = kept.filter((s) => !SECONDARY_SAMPLERS.includes(s));
   return { intervalMs: intervalMs * a.intervalFactor, samplers: kept.length > 0 ? kept : samplers };
 }
 
@@ -60,7 +75,8 @@ export function powermetricsArgs(intervalMs: number, samplers: readonly string[]
   if (samplers.length === 0) throw new RangeError('powermetrics needs at least one sampler');
   for (const s of samplers)
     if (!/^[a-z_]+$/.test(s)) throw new RangeError(`not a powermetrics sampler name: ${JSON.stringify(s)}`);
-  return ['-f', 'plist', '-b', '0', '-i', String(intervalMs), '--samplers', samplers.join(',')];
+  const args = ['-f', 'plist', '-b', '0', '-i', String(intervalMs), '--samplers', samplers.join(',')];
+  return samplers.includes('tasks') ? [...args, ...TASKS_FLAGS] : args;
 }
 
 export interface PowermetricsCommandOptions {
@@ -93,6 +109,8 @@ export function powermetricsUnavailableReason(line: string): string | undefined 
 
 export interface PowermetricsSourceOptions {
   intervalMs: number;
+  /** Apps with their own series (tasks sampler, default 10). */
+  topApps?: number;
   samplers?: readonly string[];
   sudo?: boolean;
   command?: string;
@@ -118,7 +136,7 @@ export function createPowermetricsSource(opts: PowermetricsSourceOptions): Power
     intervalMs: opts.intervalMs,
     file: first[0]!,
     args: (ms) => line(ms).slice(1),
-    createParser: () => createPowermetricsParser(),
+    createParser: () => createPowermetricsParser(opts.topApps === undefined ? {} : { topApps: opts.topApps }),
     unavailableWhen: powermetricsUnavailableReason,
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.timing ? { timing: opts.timing } : {}),
@@ -147,7 +165,7 @@ export function createPowermetricsSource(opts: PowermetricsSourceOptions): Power
     start: (sink) => child.start(sink),
     stop: () => child.stop(),
     reconfigure: (change) => child.reconfigure(change),
-    /** Heavy source (./budget-ladder.ts): interval × 2 from level 1, the secondary samplers shed from level 2. */
+    /** Heavy source (./budget-ladder.ts): interval × 2 and `tasks` shed from level 1, the secondary samplers shed from level 2. */
     async applyBudget(level) {
       const want = budgetedRun(level, opts.intervalMs, configured);
       if (want.intervalMs === child.intervalMs && want.samplers.join() === samplers.join()) return;

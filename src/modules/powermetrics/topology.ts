@@ -39,53 +39,133 @@ export function clusterActivityUnreliable(hwModel: string | undefined): boolean 
 
 
 /**
- * Die assignment for multi-die (Ultra) chips, from CPU numbering rather than cluster order:
- * every die starts with its E cluster and its CPU numbers are contiguous (M2 Ultra, reference
- * §1.5: E0 0–3, P0 4–7, P1 8–11, E1 12–15, P2 16–19, P3 20–23), so the lowest CPU number of each
- * E cluster, sorted, marks where a die starts, and a CPU belongs to the last die start at or below
- * it. Cluster order is not used: the M1 Ultra text lists E0, E1 before the P clusters.
- * With fewer than two E clusters the chip is one die. When clusters carry no CPU list, dies fall
- * back to name indices (E<n> → die n; other tiers split evenly: P0,P1 → 0, P2,P3 → 1).
- * UNVERIFIED for the M3 Ultra (no capture exists): expected E0,P0,P1,E1,P2,P3 with die-0 CPUs first,
- * which this rule handles; a layout that numbers both dies' E cores first would be mis-assigned.
+ * Model identifiers of two-die (Ultra) Macs: Mac13,2 (Mac Studio M1 Ultra), Mac14,14 (Mac Studio
+ * M2 Ultra, real capture), Mac14,8 (Mac Pro M2 Ultra), Mac15,14 (Mac Studio M3 Ultra, reference
+ * §0). Only Mac14,14 is backed by a capture; the others come from public model tables (UNVERIFIED).
+ * A model not listed is no evidence either way: a future Ultra is recognised by its layout alone.
  */
-export function assignDies(clusters: ReadonlyArray<{ kind: string; index: number; cpus: ReadonlyArray<{ cpu: number }> }>): {
+export const ULTRA_MODELS: ReadonlySet<string> = new Set(['Mac13,2', 'Mac14,8', 'Mac14,14', 'Mac15,14']);
+
+type DieInput = ReadonlyArray<{ kind: string; index: number; cpus: ReadonlyArray<{ cpu: number }> }>;
+
+export interface DieMap {
   dies: number;
   clusterDie: number[];
   cpuDie: (cpu: number) => number;
-} {
-  const eStarts: number[] = [];
-  let eCount = 0;
-  let allHaveCpus = true;
+  /**
+   * Set when the evidence disagrees (a known Ultra model whose layout does not split into two equal
+   * dies): the map is then one die with every cluster and CPU on die 0, and the caller reports a
+   * typed `unknown_layout` error so the die labels of that sample are known to be untrusted.
+   */
+  conflict?: string;
+}
+
+const ONE_DIE = (n: number): DieMap => ({ dies: 1, clusterDie: new Array<number>(n).fill(0), cpuDie: () => 0 });
+
+/**
+ * Two-die split from CPU numbers, or a reason why the layout is not two equal dies. Evidence used,
+ * none of it the cluster letters' meaning: (1) CPU numbering puts die 0 first (M2 Ultra capture:
+ * E0 0–3, P0 4–7, P1 8–11 | E1 12–15, P2 16–19, P3 20–23), so the lower half of the sorted CPU
+ * numbers is die 0; (2) the halves are equal and no cluster straddles them; (3) each tier (clusters
+ * sharing a name letter, whatever the letter) has as many clusters and CPUs on one die as on the
+ * other — or, on a known Ultra model only, the two dies' cluster sizes do (tiers by size). Cluster
+ * order is not used (the M1 Ultra text lists E0, E1 first).
+ */
+function splitByCpus(clusters: DieInput, ultra: boolean): { clusterDie: number[]; boundary: number } | string {
+  const all: number[] = [];
+  for (const c of clusters) for (const x of c.cpus) all.push(x.cpu);
+  if (all.length < 2 || all.length % 2 !== 0) return `${all.length} CPUs cannot split into two equal dies`;
+  all.sort((a, b) => a - b);
+  const boundary = all[all.length / 2]!;
+  const clusterDie: number[] = [];
+  const perTier = new Map<string, [clusters0: number, clusters1: number, cpus0: number, cpus1: number]>();
+  for (let i = 0; i < clusters.length; i++) {
+    const c = clusters[i]!;
+    let lo = 0;
+    for (const x of c.cpus) if (x.cpu < boundary) lo++;
+    if (lo !== 0 && lo !== c.cpus.length) return `cluster ${i} (${c.kind}${c.index}) straddles the CPU-number midpoint ${boundary}`;
+    const die = lo > 0 ? 0 : 1;
+    clusterDie.push(die);
+    const t = perTier.get(c.kind) ?? [0, 0, 0, 0];
+    if (die === 0) {
+      t[0] += 1;
+      t[2] += c.cpus.length;
+    } else {
+      t[1] += 1;
+      t[3] += c.cpus.length;
+    }
+    perTier.set(c.kind, t);
+  }
+  for (const [kind, t] of perTier) {
+    if (t[0] === t[1] && t[2] === t[3]) continue;
+    // The letters do not balance (a rename that hit one die's cluster only?): on a known Ultra
+    // model, accept the split when the cluster sizes still pair up one for one (tiers told apart
+    // by size). Never without the model: an M1's E-Cluster 0–3 and P-Cluster 4–7 pair up by size.
+    const sizes = (die: number) =>
+      clusters
+        .filter((_, i) => clusterDie[i] === die)
+        .map((c) => c.cpus.length)
+        .sort((a, b) => a - b)
+        .join(',');
+    if (ultra && sizes(0) === sizes(1)) break;
+    return `tier ${kind} has ${t[0]} clusters/${t[2]} CPUs below CPU ${boundary} and ${t[1]}/${t[3]} above, and cluster sizes differ (${sizes(0)} | ${sizes(1)})`;
+  }
+  return { clusterDie, boundary };
+}
+
+/** Without CPU lists: every tier must have an even number of clusters; the lower half of each tier's name indices is die 0. */
+function splitByTierRanks(clusters: DieInput): number[] | string {
+  const indices = new Map<string, number[]>();
   for (const c of clusters) {
-    if (c.cpus.length === 0) allHaveCpus = false;
-    if (c.kind !== 'E') continue;
-    eCount++;
-    let min = Number.POSITIVE_INFINITY;
-    for (const x of c.cpus) if (x.cpu < min) min = x.cpu;
-    if (min !== Number.POSITIVE_INFINITY) eStarts.push(min);
+    const l = indices.get(c.kind) ?? [];
+    l.push(c.index);
+    indices.set(c.kind, l);
   }
-  if (eCount < 2) return { dies: 1, clusterDie: clusters.map(() => 0), cpuDie: () => 0 };
-  if (allHaveCpus && eStarts.length === eCount) {
-    eStarts.sort((a, b) => a - b);
-    const cpuDie = (cpu: number): number => {
-      let d = 0;
-      for (let i = 1; i < eStarts.length; i++) if (cpu >= eStarts[i]!) d = i;
-      return d;
-    };
-    const clusterDie = clusters.map((c) => {
-      let min = Number.POSITIVE_INFINITY;
-      for (const x of c.cpus) if (x.cpu < min) min = x.cpu;
-      return cpuDie(min);
-    });
-    return { dies: eCount, clusterDie, cpuDie };
+  for (const [kind, l] of indices) {
+    if (l.length % 2 !== 0) return `tier ${kind} has ${l.length} clusters, not an even number`;
+    l.sort((a, b) => a - b);
   }
-  // No CPU lists: name indices.
-  const perKind = new Map<string, number>();
-  for (const c of clusters) perKind.set(c.kind, Math.max(perKind.get(c.kind) ?? 0, c.index + 1));
-  const clusterDie = clusters.map((c) => {
-    const n = perKind.get(c.kind) ?? 1;
-    return Math.min(eCount - 1, Math.floor((c.index * eCount) / Math.max(n, eCount)));
+  return clusters.map((c) => {
+    const l = indices.get(c.kind)!;
+    return l.indexOf(c.index) < l.length / 2 ? 0 : 1;
   });
-  return { dies: eCount, clusterDie, cpuDie: () => 0 };
+}
+
+/**
+ * Die assignment, independent of what the cluster letters are (M5-generation chips already print
+ * `S-Cluster` and `M0-Cluster`). A chip is two dies when its layout splits into two equal dies
+ * (see splitByCpus; by name indices per tier when clusters carry no CPU lists) — a single-die chip
+ * never does, because its efficiency tier has one cluster or a P cluster straddles the midpoint.
+ * The model identifier is the second witness: a known Ultra (ULTRA_MODELS) whose layout does not
+ * split is a conflict, reported, never resolved by guessing. A single-die layout on a model not
+ * known as Ultra is one die. UNVERIFIED for the M3 Ultra (no capture): a layout numbering both
+ * dies' E cores first would not split and would be reported as a conflict on Mac15,14.
+ */
+export function assignDies(clusters: DieInput, hwModel?: string): DieMap {
+  const ultra = hwModel !== undefined && ULTRA_MODELS.has(hwModel);
+  if (clusters.length === 0) return ONE_DIE(0);
+  const withCpus = clusters.every((c) => c.cpus.length > 0);
+  if (withCpus) {
+    const s = splitByCpus(clusters, ultra);
+    if (typeof s !== 'string') {
+      const boundary = s.boundary;
+      return { dies: 2, clusterDie: s.clusterDie, cpuDie: (cpu) => (cpu < boundary ? 0 : 1) };
+    }
+    if (!ultra) return ONE_DIE(clusters.length);
+    return { ...ONE_DIE(clusters.length), conflict: `model ${hwModel} is a two-die Ultra but the CPU layout is not two equal dies: ${s}` };
+  }
+  // Some cluster carries no CPU list: only name indices are left; two dies only with a witness,
+  // i.e. a known Ultra model (or two clusters in every tier, the layout of every Ultra so far, with
+  // at least two tiers so that a chip of two equal clusters is not split).
+  const r = splitByTierRanks(clusters);
+  const tiers = new Set(clusters.map((c) => c.kind)).size;
+  if (typeof r !== 'string' && (ultra || tiers >= 2)) {
+    const byCpu = new Map<number, number>();
+    clusters.forEach((c, i) => {
+      for (const x of c.cpus) byCpu.set(x.cpu, r[i]!);
+    });
+    return { dies: 2, clusterDie: r, cpuDie: (cpu) => byCpu.get(cpu) ?? 0 };
+  }
+  if (!ultra) return ONE_DIE(clusters.length);
+  return { ...ONE_DIE(clusters.length), conflict: `model ${hwModel} is a two-die Ultra but the clusters (no CPU lists) do not split: ${typeof r === 'string' ? r : 'one tier only'}` };
 }

@@ -112,14 +112,11 @@ function interpret(values: Record<string, string>, errors: ParseError[]): Sysctl
   const swap = values['vm.swapusage'];
   if (swap !== undefined) {
     const m = SWAP.exec(swap.trim());
-    if (m) {
-      sample.swap = {
-        totalBytes: Number(m[1]) * MIB,
-        usedBytes: Number(m[2]) * MIB,
-        freeBytes: Number(m[3]) * MIB,
-        encrypted: m[4] !== undefined,
-      };
-    } else bad('vm.swapusage', 'not `total = …M  used = …M  free = …M`');
+    const bytes = m ? [m[1], m[2], m[3]].map((x) => Number(x) * MIB) : [];
+    if (m && bytes.every((b) => Number.isFinite(b) && b <= Number.MAX_SAFE_INTEGER)) {
+      sample.swap = { totalBytes: bytes[0]!, usedBytes: bytes[1]!, freeBytes: bytes[2]!, encrypted: m[4] !== undefined };
+    } else if (m) bad('vm.swapusage', 'a size too large to be real (not a finite byte count)');
+    else bad('vm.swapusage', 'not `total = …M  used = …M  free = …M`');
   }
 
   const pressure = values['kern.memorystatus_vm_pressure_level'];

@@ -316,8 +316,11 @@ t.test('documents missing keys: a sample with what is known plus typed errors', 
   // 3. a cluster without freq_hz is dropped with an error; its neighbours stay
   const noFreq = text.replace('<key>freq_hz</key><real>9.90818e+08</real>\n', '');
   const r3 = parsePowermetricsDocument(noFreq);
-  t.same(r3.map((r) => (r.type === 'error' ? r.kind : 'sample')), ['sample', 'missing_field']);
+  // The Ultra model (Mac14,14) and a five-cluster layout disagree: a typed die-map error, one die.
+  t.same(r3.map((r) => (r.type === 'error' ? r.kind : 'sample')), ['sample', 'missing_field', 'unknown_layout']);
   t.same((r3[0] as PowermetricsSample).clusters.map((c) => c.name), ['P0-Cluster', 'P1-Cluster', 'E1-Cluster', 'P2-Cluster', 'P3-Cluster']);
+  t.equal((r3[0] as PowermetricsSample).dies, 1);
+  t.match((r3[2] as ParseError).message, /^die map: model Mac14,14 is a two-die Ultra/);
   // 4. a value that is not finite
   const nan = text.replace('<key>idle_ratio</key><real>0.0412716</real>', '<key>idle_ratio</key><real>nan</real>');
   const r4 = parsePowermetricsDocument(nan);
@@ -345,7 +348,9 @@ t.test('cluster names: unseen forms map, unmatched ones are reported', async (t)
   t.same([oc.name, oc.kind, oc.index], ['Performance Cluster 3', 'P', 0]);
   t.equal((odd[0] as PowermetricsSample).cpus.filter((x) => x.cluster === 'Performance Cluster 3').length, 4);
   const bad = parsePowermetricsDocument(text.replace('P3-Cluster', '3-Cluster'));
-  t.same(bad.map((r) => (r.type === 'error' ? r.kind : 'sample')), ['sample', 'unknown_layout']);
+  // The dropped cluster leaves an Ultra model with a five-cluster layout: a second, die-map error.
+  t.same(bad.map((r) => (r.type === 'error' ? r.kind : 'sample')), ['sample', 'unknown_layout', 'unknown_layout']);
+  t.equal((bad[0] as PowermetricsSample).dies, 1);
   t.equal((bad[0] as PowermetricsSample).clusters.length, 5);
   t.equal((bad[0] as PowermetricsSample).cpus.length, 20);
 

@@ -1,0 +1,172 @@
+/**
+ * Top-N app selection with hysteresis, and per-app running totals. Pure logic with state: one
+ * tracker lives in each stream parser (./parser.ts) and sees every document's app window in order.
+ *
+ * Ranking (documented in docs/metrics.md): each app's score is an exponentially weighted mean
+ * (weight SMOOTHING on the newest window) of its energy impact per window when powermetrics prints
+ * energy impact (--show-process-energy), else of its CPU time. An app absent from a window scores 0
+ * for it.
+ *
+ * Membership (at most `top` apps have their own series; everything else is summed into `other`, so
+ * the series of one window always add up to the window's total):
+ * - free places are filled by the best-scoring apps present in the window;
+ * - a non-member replaces the weakest member only when its score is more than HYSTERESIS times that
+ *   member's score, so an app on the edge does not flap in and out at each sample;
+ * - a member absent for ABSENT_LIMIT consecutive windows leaves (its series is no longer exported).
+ * A member's `total` counts from when it entered; an app that leaves and comes back starts again
+ * from 0 (a counter reset, which rate() handles). Its usage while outside the top N is in `other`.
+ *
+ * Memory: at most `top` members plus MAX_TRACKED scored non-members; non-members absent for
+ * ABSENT_LIMIT windows are forgotten, and beyond MAX_TRACKED the lowest scores are.
+ */
+import type { AppSeries, AppsSample, AppUsage } from './sample.ts';
+import type { AppWindow } from './tasks.ts';
+import { addUsage, emptyUsage } from './tasks.ts';
+
+export const DEFAULT_TOP_APPS = 10;
+/** Largest configurable top N: 21 series per app metric, 147 over the five (test/export/series-bound.test.ts). */
+export const MAX_TOP_APPS = 20;
+export const ABSENT_LIMIT = 3;
+export const HYSTERESIS = 1.5;
+export const SMOOTHING = 0.5;
+export const MAX_TRACKED = 2048;
+
+interface State {
+  score: number;
+  absent: number;
+  member: boolean;
+  total: AppUsage | undefined;
+}
+
+export interface AppTrackerOptions {
+  top?: number;
+  /** Replacement threshold (1 = plain top N each window, for comparison). */
+  hysteresis?: number;
+  /** Weight of the newest window in the score (1 = no smoothing). */
+  smoothing?: number;
+}
+
+export class AppTracker {
+  readonly top: number;
+  private readonly hysteresis: number;
+  private readonly smoothing: number;
+  private readonly apps = new Map<string, State>();
+  private otherTotal: AppUsage = emptyUsage();
+  private changes = 0;
+  private windows = 0;
+
+  constructor(o: AppTrackerOptions = {}) {
+    this.top = Math.max(1, Math.floor(o.top ?? DEFAULT_TOP_APPS));
+    this.hysteresis = o.hysteresis ?? HYSTERESIS;
+    this.smoothing = o.smoothing ?? SMOOTHING;
+  }
+
+  /** Current members, best score first (tests, reports). */
+  members(): string[] {
+    return this.sortedMembers().map(([n]) => n);
+  }
+
+  private sortedMembers(): Array<[string, State]> {
+    const m: Array<[string, State]> = [];
+    for (const e of this.apps) if (e[1].member) m.push(e);
+    return m.sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+  }
+
+  apply(w: AppWindow): AppsSample {
+    const first = this.windows === 0;
+    this.windows++;
+    let energy = false;
+    for (const u of w.rows.values()) if (u.energyImpact !== undefined) energy = true;
+    const rank = (u: AppUsage) => (energy ? (u.energyImpact ?? 0) : u.cpuTimeS);
+    const a = this.smoothing;
+
+    // Scores and absence.
+    for (const [name, s] of this.apps) {
+      const u = w.rows.get(name);
+      s.absent = u ? 0 : s.absent + 1;
+      s.score = (1 - a) * s.score + a * (u ? rank(u) : 0);
+    }
+    for (const [name, u] of w.rows) if (!this.apps.has(name)) this.apps.set(name, { score: a * rank(u), absent: 0, member: false, total: undefined });
+
+    // Leaving: members absent too long; forgetting: non-members absent too long.
+    let members = 0;
+    for (const [name, s] of this.apps) {
+      if (s.absent >= ABSENT_LIMIT) {
+        if (s.member) this.changes++;
+        this.apps.delete(name);
+      } else if (s.member) members++;
+    }
+    // Candidates: non-members present now, best first.
+    const cand: Array<[string, State]> = [];
+    for (const e of this.apps) if (!e[1].member && e[1].absent === 0) cand.push(e);
+    cand.sort((x, y) => y[1].score - x[1].score || (x[0] < y[0] ? -1 : 1));
+    let ci = 0;
+    while (members < this.top && ci < cand.length) {
+      const s = cand[ci++]![1];
+      s.member = true;
+      s.total = emptyUsage();
+      members++;
+      if (!first) this.changes++;
+    }
+    // Replacement with hysteresis.
+    if (ci < cand.length) {
+      const mem = this.sortedMembers();
+      let wi = mem.length - 1;
+      while (ci < cand.length && wi >= 0) {
+        const c = cand[ci]![1];
+        const weak = mem[wi]![1];
+        if (!(c.score > this.hysteresis * weak.score)) break;
+        weak.member = false;
+        weak.total = undefined;
+        c.member = true;
+        c.total = emptyUsage();
+        this.changes += 2;
+        ci++;
+        wi--;
+      }
+    }
+    // Bound the non-members kept.
+    if (this.apps.size > this.top + MAX_TRACKED) {
+      const rest = [...this.apps].filter((e) => !e[1].member).sort((x, y) => x[1].score - y[1].score);
+      for (let i = 0; i < this.apps.size - this.top - MAX_TRACKED && i < rest.length; i++) this.apps.delete(rest[i]![0]);
+    }
+
+    // Series.
+    const windowTotal = emptyUsage();
+    const otherWindow = emptyUsage();
+    for (const [name, u] of w.rows) {
+      addUsage(windowTotal, u);
+      if (!this.apps.get(name)?.member) addUsage(otherWindow, u);
+    }
+    if (w.overflow) {
+      addUsage(windowTotal, w.overflow);
+      addUsage(otherWindow, w.overflow);
+    }
+    const zero = zeroLike(windowTotal);
+    const series: AppSeries[] = [];
+    for (const [name, s] of this.sortedMembers()) {
+      const u = w.rows.get(name);
+      const window = u ? { ...u } : { ...zero };
+      addUsage(s.total!, window);
+      series.push({ name, other: false, window, total: { ...s.total! }, absent: s.absent });
+    }
+    for (const f of Object.keys(windowTotal) as Array<keyof AppUsage>) if (otherWindow[f] === undefined) otherWindow[f] = 0;
+    addUsage(this.otherTotal, otherWindow);
+    series.push({ name: 'other', other: true, window: otherWindow, total: { ...this.otherTotal }, absent: 0 });
+    return {
+      by: w.by,
+      ranking: energy ? 'energy_impact' : 'cpu_time',
+      count: w.rows.size,
+      series,
+      windowTotal,
+      membershipChanges: this.changes,
+    };
+  }
+}
+
+/** A usage with the same fields as `u`, all 0. */
+function zeroLike(u: AppUsage): AppUsage {
+  const z = emptyUsage();
+  for (const f of Object.keys(u) as Array<keyof AppUsage>) z[f] = 0;
+  return z;
+}
