@@ -8,7 +8,7 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
       "conditions": [
         ["OS=='mac'", {
-          "sources": ["native/smc_iokit.cc", "native/hid_temps.cc", "native/net_ifmib.cc", "native/fsstat.cc"],
+          "sources": ["native/smc_iokit.cc", "native/hid_temps.cc", "native/net_ifmib.cc", "native/fsstat.cc", "native/iokit_registry.cc"],
           "defines": ["HAVE_IOKIT=1"],
           "link_settings": {
             "libraries": ["-framework IOKit", "-framework CoreFoundation"]

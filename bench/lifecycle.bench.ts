@@ -4,6 +4,10 @@
  *  - start-up: `npx --no-install silicon-agent run --replay fixtures/replay/m2-ultra` (the README's
  *    command) from spawn to the first 200 on /metrics; and the same with `node bin/silicon-agent.js`
  *    (the agent alone, without npm starting). Target: ≤ 2 s through npx.
+ *    And the compiled build alone (`node <build>/src/cli.js run`, what the launchd job runs; built once
+ *    into a temporary directory by scripts/build.ts). Target: ≤ 1 s.
+ *  - `dump`: spawn → its first bytes (the "recording for N s" line on stderr, printed before any
+ *    capture starts). Target: ≤ 1 s.
  *  - stop: SIGTERM to the agent until it has exited, with a collector receiving the final export, and
  *    with the collector down. Target: ≤ 5 s (the agent's own stop deadline is 4.5 s from the signal).
  *
@@ -14,8 +18,10 @@
  * Env: LIFECYCLE_RUNS (default 7). Run: `npm run bench -- lifecycle`.
  */
 import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildInto } from '../scripts/build.ts';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/prometheus.ts';
 import { cleanEnv, startAgent, switchableReceiver } from '../test/robustness/agent-process.ts';
@@ -58,6 +64,24 @@ async function startup(command: string, args: string[]): Promise<number> {
   }
 }
 
+/** Spawn → first byte on stderr, in ms (dump prints "recording for N s" before capturing anything). */
+async function firstBytes(command: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(command, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: cleanEnv() });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.stderr!.once('data', () => resolve(performance.now() - t0));
+      child.once('exit', (code) => reject(new Error(`${command} exited (${code}) before printing anything`)));
+    });
+  } finally {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** SIGTERM → exit, in ms, with the final export going to `endpoint`. */
 async function stop(collector: 'up' | 'down'): Promise<number> {
   const receiver = switchableReceiver(await freePort());
@@ -80,16 +104,31 @@ async function stop(collector: 'up' | 'down'): Promise<number> {
 const npx: [string, string[]] = ['npx', ['--no-install', 'silicon-agent', 'run', '--replay', 'fixtures/replay/m2-ultra']];
 const direct: [string, string[]] = [process.execPath, [join(ROOT, 'bin/silicon-agent.js'), 'run', '--replay', 'fixtures/replay/m2-ultra']];
 
+// The compiled build, as the launchd job runs it: built once into a temporary directory beside the
+// package's node_modules (linked), started with the job's Node flags.
+const buildDir = mkdtempSync(join(tmpdir(), 'silicon-agent-lifecycle-build-'));
+await buildInto(join(buildDir, 'dist'));
+symlinkSync(join(ROOT, 'node_modules'), join(buildDir, 'node_modules'));
+symlinkSync(join(ROOT, 'package.json'), join(buildDir, 'package.json'));
+symlinkSync(join(ROOT, 'fixtures'), join(buildDir, 'fixtures'));
+const compiled: [string, string[]] = [process.execPath, ['--max-old-space-size=96', '--max-semi-space-size=1', '--no-opt', join(buildDir, 'dist/src/cli.js'), 'run', '--replay', join(ROOT, 'fixtures/replay/m2-ultra')]];
+const dumpOut = (): string => join(mkdtempSync(join(tmpdir(), 'silicon-agent-lifecycle-dump-')), 'out');
+const dump = (): [string, string[]] => [process.execPath, [join(ROOT, 'bin/silicon-agent.js'), 'dump', '--seconds', '2', '--out', dumpOut()]];
+
 console.log(`lifecycle bench: ${RUNS} runs each, interleaved; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 await startup(...npx); // warm-up: npx links the package, Node fills its compile cache
-const results: Record<string, number[]> = { 'start-up through npx': [], 'start-up, node bin/silicon-agent.js': [], 'stop (SIGTERM → exit), collector up': [], 'stop (SIGTERM → exit), collector down': [] };
+await startup(...compiled);
+const results: Record<string, number[]> = { 'start-up through npx': [], 'start-up, node bin/silicon-agent.js': [], 'start-up, compiled build': [], 'dump, first bytes': [], 'stop (SIGTERM → exit), collector up': [], 'stop (SIGTERM → exit), collector down': [] };
 for (let i = 0; i < RUNS; i++) {
   results['start-up through npx']!.push(await startup(...npx));
   results['start-up, node bin/silicon-agent.js']!.push(await startup(...direct));
+  results['start-up, compiled build']!.push(await startup(...compiled));
+  results['dump, first bytes']!.push(await firstBytes(...dump()));
   results['stop (SIGTERM → exit), collector up']!.push(await stop('up'));
   results['stop (SIGTERM → exit), collector down']!.push(await stop('down'));
 }
-const targets: Record<string, number> = { 'start-up through npx': 2000, 'stop (SIGTERM → exit), collector up': 5000, 'stop (SIGTERM → exit), collector down': 5000 };
+rmSync(buildDir, { recursive: true, force: true });
+const targets: Record<string, number> = { 'start-up through npx': 2000, 'start-up, compiled build': 1000, 'dump, first bytes': 1000, 'stop (SIGTERM → exit), collector up': 5000, 'stop (SIGTERM → exit), collector down': 5000 };
 let missed = 0;
 for (const [name, xs] of Object.entries(results)) {
   const m = median(xs);

@@ -2,7 +2,7 @@
 // and {sensorName, celsius}); all meaning is applied in TypeScript (src/smc/).
 //
 // Exports on every OS: decode(type, bytes), hasIOKit, keyDataLayout.
-// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures(), readNetworkInterfaces(), getfsstat().
+// On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures(), readNetworkInterfaces(), getfsstat(), readRegistry(className, keys[, childKeys]).
 #include <napi.h>
 
 #include <cstddef>
@@ -14,6 +14,7 @@
 #include "fsstat.h"
 #include "hid_temps.h"
 #include "net_ifmib.h"
+#include "iokit_registry.h"
 #include "smc_iokit.h"
 #endif
 
@@ -227,6 +228,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readHidTemperatures", Napi::Function::New(env, ReadHidTemperatures, "readHidTemperatures"));
   exports.Set("readNetworkInterfaces", Napi::Function::New(env, ReadNetworkInterfaces, "readNetworkInterfaces"));
   exports.Set("getfsstat", Napi::Function::New(env, GetFsstat, "getfsstat"));
+  // The IOKit registry reader of the gpu and disks sources (native/iokit_registry.cc; UNVERIFIED).
+  exports.Set("readRegistry", Napi::Function::New(env, iokit::ReadRegistry, "readRegistry"));
 #else
   exports.Set("hasIOKit", Napi::Boolean::New(env, false));
 #endif

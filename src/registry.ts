@@ -10,10 +10,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_METRICS } from './catalog/agent.ts';
 import { COMMON_ATTRIBUTES } from './catalog/attributes.ts';
+import { mergeYielding } from './catalog/fallback.ts';
 import type { AttributeTable, CatalogEntry } from './catalog/types.ts';
 import type { Logger } from './log.ts';
 import { host } from './modules/host/index.ts';
 import { filesystems } from './modules/filesystems/index.ts';
+import { disks } from './modules/disks/index.ts';
+import { gpu } from './modules/gpu/index.ts';
 import { iostat } from './modules/iostat/index.ts';
 import { network } from './modules/network/index.ts';
 import type { AnyModule, BaseSourceConfig, LiveContext, ParseContext, SourceModule } from './modules/module.ts';
@@ -31,7 +34,7 @@ import { createReplayPollSource, createReplayStreamSource } from './sources/repl
 import type { Source } from './sources/source.ts';
 import type { SampleCheck } from './store.ts';
 
-export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc, host, network, filesystems] as const satisfies readonly AnyModule[];
+export const MODULES = [powermetrics, iostat, vm_stat, sysctl, smc, host, network, filesystems, gpu, disks] as const satisfies readonly AnyModule[];
 
 type Modules = (typeof MODULES)[number];
 export type SourceName = Modules['name'];
@@ -45,10 +48,10 @@ export function moduleOf(name: string): AnyModule | undefined {
 }
 
 /** The whole catalog: each module's metrics (tagged with its name), then the agent's own. */
-export const CATALOG: readonly CatalogEntry[] = [
+export const CATALOG: readonly CatalogEntry[] = mergeYielding([
   ...(MODULES as readonly AnyModule[]).flatMap((m) => m.metrics.map((d): CatalogEntry => ({ ...d, source: m.name }))),
   ...AGENT_METRICS.map((d): CatalogEntry => ({ ...d, source: 'agent' })),
-];
+]);
 
 /** Every attribute any catalog metric may carry: the common table and each module's own. */
 export const ATTRIBUTES: AttributeTable = Object.assign(

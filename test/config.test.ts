@@ -34,8 +34,8 @@ t.test('defaults', async (t) => {
   t.match(c.exporters.otlp, { enabled: true, protocol: 'http/protobuf', timeoutMs: 10000, headers: {} });
   t.same(c.budget, { cpuPercent: 1, rssMiB: 128 });
   t.equal(c.resource.serviceName, 'silicon-agent');
-  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.enabled])), { powermetrics: true, iostat: true, vm_stat: true, sysctl: true, smc: true, host: true, network: true, filesystems: true });
-  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.intervalMs])), { powermetrics: 5000, iostat: 5000, vm_stat: 10000, sysctl: 30000, smc: 5000, host: 5000, network: 10000, filesystems: 30000 });
+  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.enabled])), { powermetrics: true, iostat: true, vm_stat: true, sysctl: true, smc: true, host: true, network: true, filesystems: true, gpu: true, disks: true });
+  t.same(Object.fromEntries(Object.entries(c.sources).map(([n, x]) => [n, x.intervalMs])), { powermetrics: 5000, iostat: 5000, vm_stat: 10000, sysctl: 30000, smc: 5000, host: 5000, network: 10000, filesystems: 30000, gpu: 5000, disks: 5000 });
   t.same(c.sources.powermetrics, { enabled: true, intervalMs: 5000, samplers: ['cpu_power', 'gpu_power', 'ane_power', 'thermal'], topApps: 10, sudo: false });
 });
 

@@ -8,6 +8,7 @@
  */
 import type { BaseSample } from '../samples.ts';
 import type { AccumulatedMetric, AccumulatorMemory, Attributes, CatalogEntry, Emit } from './types.ts';
+import { catalogParts } from './fallback.ts';
 import { isAccumulated } from './types.ts';
 
 interface Total {
@@ -31,7 +32,7 @@ export class Accumulator {
   private readonly memory = new Map<string, AccumulatorMemory>();
 
   constructor(catalog: readonly CatalogEntry[]) {
-    for (const m of catalog) {
+    for (const m of catalogParts(catalog)) {
       if (!isAccumulated(m)) continue;
       const list = this.bySource.get(m.source) ?? [];
       list.push(m);

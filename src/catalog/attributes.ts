@@ -24,7 +24,10 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
     values: ['low.degraded', 'max'],
   },
   'hw.parent': { doc: 'The die a temperature sensor sits on, `die0` or `die1`, where the SMC key bank shows it (Ultra chips).' },
-  'hw.gpu.task': { doc: 'Always `general` (powermetrics reports one GPU utilisation).', values: ['general'] },
+  'hw.gpu.task': {
+    doc: "`general`: the whole GPU (powermetrics, or IOKit's \"Device Utilization %\"); `renderer` and `tiler`: Apple's two GPU pipelines (IOKit only; semconv's enum is open).",
+    values: ['general', 'renderer', 'tiler'],
+  },
   'cpu.logical_number': {
     doc: "Logical CPU number as powermetrics numbers it; for host (`perCpu`), the CPU's index in `os.cpus()` (the same numbering on a Mac is UNVERIFIED).",
   },
@@ -33,7 +36,7 @@ export const COMMON_ATTRIBUTES: AttributeTable = {
   'system.paging.direction': { doc: 'Paging direction.', values: PAGING_DIRECTIONS },
   'system.paging.state': { doc: 'Swap state.', values: PAGING_STATES },
   'system.device': {
-    doc: 'iostat: BSD disk name as iostat prints it (`disk0`), at most 16 disks (iostat -n 16). filesystems: the mounted device as the mount table names it (`/dev/disk3s5`), escaped and at most 160 characters. (Deprecated in semconv 1.45 for `system.device.name`; both sources move together.)',
+    doc: 'disks: BSD disk name (`disk0`), at most 8 (IOKit). iostat: BSD disk name as iostat prints it (`disk0`), at most 16 disks (iostat -n 16). filesystems: the mounted device as the mount table names it (`/dev/disk3s5`), escaped and at most 160 characters. (Deprecated in semconv 1.45 for `system.device.name`; both sources move together.)',
   },
   'silicon_agent.source': { doc: 'The agent source (a module name in src/registry.ts).' },
   'silicon_agent.process': { doc: 'Which process: `agent`, or the source whose child it is (`powermetrics`, `iostat`).' },

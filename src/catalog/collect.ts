@@ -7,7 +7,7 @@ import type { HealthView } from '../health.ts';
 import type { BaseSample } from '../samples.ts';
 import type { Accumulator } from './accumulate.ts';
 import type { CatalogEntry, Emit, ObserveContext, Point } from './types.ts';
-import { isAccumulated, isHealthMetric } from './types.ts';
+import { isAccumulated, isFallback, isHealthMetric } from './types.ts';
 
 export interface CollectionInput extends ObserveContext {
   /** The latest fresh sample of a source (the store has already dropped stale ones). */
@@ -17,7 +17,10 @@ export interface CollectionInput extends ObserveContext {
 }
 
 export function observeEntry(m: CatalogEntry, input: CollectionInput, emit: Emit): void {
-  if (isHealthMetric(m)) m.observeHealth(input.health, emit);
+  if (isFallback(m)) {
+    const { primary, secondary } = m.fallback;
+    observeEntry(input.latest(primary.source) !== undefined ? primary : secondary, input, emit);
+  } else if (isHealthMetric(m)) m.observeHealth(input.health, emit);
   else if (isAccumulated(m)) input.totals.each(m.name, emit);
   else {
     const s = input.latest(m.source);

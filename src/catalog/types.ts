@@ -40,6 +40,11 @@ interface MetricBase {
   description: string;
   /** Every attribute its points may carry (declared in an attribute table). */
   attributes: readonly string[];
+  /**
+   * The source whose entry of the same name this one yields to (./fallback.ts): the two become one
+   * catalog entry, and this one's points are exported only while that source has no fresh sample.
+   */
+  yieldsTo?: string;
 }
 
 /** What an observer may look at besides its own source's latest sample. */
@@ -77,10 +82,21 @@ export interface HealthMetric extends MetricBase {
 export type MetricDef<S extends BaseSample = BaseSample> = SampleMetric<S> | AccumulatedMetric<S>;
 
 /** A catalog entry as the registry holds it: the definition and the source that feeds it (`agent` for self-metrics). */
-export type CatalogEntry = (SampleMetric | AccumulatedMetric | HealthMetric) & { readonly source: string };
+export type CatalogEntry = (SampleMetric | AccumulatedMetric | HealthMetric | FallbackMetric) & { readonly source: string };
+
+/**
+ * Two entries of one name merged (./fallback.ts): the primary's points while its source has a fresh
+ * sample, else the secondary's (the one that `yieldsTo` the primary's source).
+ */
+export interface FallbackMetric extends MetricBase {
+  readonly fallback: { readonly primary: CatalogEntry; readonly secondary: CatalogEntry };
+}
 
 export function isAccumulated(m: object): m is AccumulatedMetric {
   return 'accumulate' in m;
+}
+export function isFallback(m: object): m is FallbackMetric {
+  return 'fallback' in m;
 }
 export function isHealthMetric(m: object): m is HealthMetric {
   return 'observeHealth' in m;

@@ -13,6 +13,7 @@ export const TOOL_PATHS = {
   sysctl: '/usr/sbin/sysctl',
   netstat: '/usr/sbin/netstat',
   mount: '/sbin/mount',
+  ioreg: '/usr/sbin/ioreg',
   sudo: '/usr/bin/sudo',
   ps: '/bin/ps',
   launchctl: '/bin/launchctl',

@@ -41,6 +41,12 @@ export interface NativeAddon {
   readNetworkInterfaces?(): { ok: boolean; error?: string; interfaces: IfmibFact[] };
   /** macOS only: getfsstat(2) with MNT_NOWAIT, raw (native/fsstat.cc). UNVERIFIED: never run on a Mac. */
   getfsstat?(): FsstatResult;
+  /**
+   * macOS only (native/iokit_registry.cc, UNVERIFIED: never run on a Mac). The registry entries of
+   * `className` with only the named properties, and with `childKeys` each entry's direct children
+   * with theirs: raw facts, checked and read by src/parsers/iokit-facts.ts.
+   */
+  readRegistry?(className: string, keys: string[], childKeys?: string[]): unknown;
 }
 
 /** One mount table entry as getfsstat gives it: f_mntfromname, f_mntonname, f_fstypename, f_flags. */

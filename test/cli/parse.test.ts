@@ -103,7 +103,7 @@ t.test('usage and input errors', async (t) => {
   const r = await run(['vm_stat', empty, '--json']);
   t.equal(r.code, 1);
   t.same(JSON.parse(r.stdout).map((x: { kind: string }) => x.kind), ['empty']);
-  t.same([...SOURCE_NAMES].sort(), ['filesystems', 'host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same([...SOURCE_NAMES].sort(), ['disks', 'filesystems', 'gpu', 'host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
 });
 
 t.test('stdin with -', async (t) => {

@@ -70,6 +70,8 @@ async function node(t: import('tap').Test, o: { collectorDate?: string; powermet
     FAKE_IOSTAT_FILE: join(ROOT, 'fixtures/iostat/apple-silicon-iostat-d-w2-c5-disk0-inno-pr110.txt'),
     FAKE_VM_STAT_FILE: join(ROOT, 'fixtures/vm_stat/apple-silicon-24gb-oneshot-inno-pr50.txt'),
     FAKE_NETSTAT_FILE: NETSTAT,
+    FAKE_IOREG_IOACCELERATOR_FILE: join(ROOT, 'fixtures/gpu/m4-t8132-gpu10c-macosUNKNOWN-ioreg-r-d1-c-IOAccelerator.no-IOReportLegend.txt'),
+    FAKE_IOREG_IOBLOCKSTORAGEDRIVER_FILE: join(ROOT, 'fixtures/disks/applesilicon-AP1024Z-ioreg-c-IOBlockStorageDriver-r-l-w0.truncated.PARTIAL.txt'),
     FAKE_INTERVAL_MS: '100',
     ...(o.powermetricsMode ? { FAKE_POWERMETRICS_MODE: o.powermetricsMode } : {}),
   });
@@ -92,12 +94,14 @@ t.test('a healthy node: every check passes, exit 0', async (t) => {
   const rc = await doctor([], n.ctx, withLayout({ native: smcOk }));
   const r = rows(n.out);
   t.equal(rc, 0, n.out.join('\n'));
-  t.same(Object.keys(r), ['macOS', ...LAYOUT_ROWS, 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'host', 'network netstat', 'network addon', 'filesystems mount table', 'filesystems', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
+  t.same(Object.keys(r), ['macOS', ...LAYOUT_ROWS, 'config', 'sudoers rule', 'powermetrics', 'iostat', 'vm_stat', 'SMC addon', 'host', 'network netstat', 'network addon', 'filesystems mount table', 'filesystems', 'gpu', 'disks', 'OTLP endpoint', 'clock', 'Prometheus port'], 'each source in registry order');
   for (const [k, [status]] of Object.entries(r)) t.equal(status, 'PASS', `${k}: ${r[k]![1]}`);
   t.match(r['sudoers rule']![1], '_siliconagent may run `powermetrics -f plist -b 0 -i 1000 --samplers cpu_power,gpu_power,ane_power,thermal`');
   t.same(n.callsOf('sudo'), [['-n', '-l', '-U', '_siliconagent', 'powermetrics', '-f', 'plist', '-b', '0', '-i', '1000', '--samplers', 'cpu_power,gpu_power,ane_power,thermal']],
     'as root, doctor asks sudo about the agent user and the exact configured line');
   t.match(r['vm_stat']![1], 'page size 16384 B');
+  t.match(r['gpu']![1], /in use 0\.40 GiB; ioreg every 15 s/);
+  t.match(r['disks']![1], /disk0 read 368\.3 GB/);
   t.match(n.out.at(-1), 'all checks passed');
 });
 

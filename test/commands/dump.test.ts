@@ -27,7 +27,10 @@ const FX = {
   sysctl: join(ROOT, 'fixtures/synthetic/sysctl/agent-query-m3-ultra-pressure-normal.txt'),
   smc: join(ROOT, 'fixtures/smc/m2-max-ismc-raw-full-dump.txt'),
   netstat: join(ROOT, 'fixtures/netstat/applesilicon-inferred-anpi-shovans-mac-netstat-ib.fixture.txt'),
+  gpu: join(ROOT, 'fixtures/gpu/m4-t8132-gpu10c-macosUNKNOWN-ioreg-r-d1-c-IOAccelerator.no-IOReportLegend.txt'),
+  disks: join(ROOT, 'fixtures/disks/applesilicon-AP1024Z-ioreg-c-IOBlockStorageDriver-r-l-w0.truncated.PARTIAL.txt'),
 };
+const IOREG_ENV = { FAKE_IOREG_IOACCELERATOR_FILE: FX.gpu, FAKE_IOREG_IOBLOCKSTORAGEDRIVER_FILE: FX.disks };
 
 /** An SMC addon that serves the keys of a real iSMC dump, so `smc dump` runs its own formatting code. */
 function dumpAddon(file: string): () => NativeLoad {
@@ -53,6 +56,7 @@ async function dumpFromFixtures(t: Test, uid: number) {
     FAKE_VM_STAT_FILE: FX.vm_stat,
     FAKE_SYSCTL_FILE: FX.sysctl,
     FAKE_NETSTAT_FILE: FX.netstat,
+    ...IOREG_ENV,
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'capture');
@@ -73,6 +77,8 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.equal(readFileSync(join(out, 'vm_stat.txt'), 'latin1'), readFileSync(FX.vm_stat, 'latin1'));
   t.equal(readFileSync(join(out, 'sysctl.txt'), 'latin1'), readFileSync(FX.sysctl, 'latin1'));
   t.equal(readFileSync(join(out, 'network.txt'), 'latin1'), readFileSync(FX.netstat, 'latin1'), 'network: netstat output unchanged (no network addon)');
+  t.equal(readFileSync(join(out, 'gpu.txt'), 'latin1'), readFileSync(FX.gpu, 'latin1'));
+  t.equal(readFileSync(join(out, 'disks.txt'), 'latin1'), readFileSync(FX.disks, 'latin1'));
   // Streams: what the tool wrote, NUL before each document after the first.
   const pm = readFileSync(join(out, 'powermetrics.plist'), 'latin1');
   const docs = pm.split('\0');
@@ -93,7 +99,7 @@ t.test('dump as a non-root user: same command lines as the sources, powermetrics
   t.equal(m.chip, 'Apple M3 Ultra');
   t.same(m.macos, { productVersion: '15.5', build: '24F74' });
   t.match(m.createdBy, /^silicon-agent dump \d+\.\d+\.\d+$/);
-  t.same(Object.keys(m.sources).sort(), ['filesystems', 'host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
+  t.same(Object.keys(m.sources).sort(), ['disks', 'filesystems', 'gpu', 'host', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat']);
   t.equal(m.sources.powermetrics!.command, 'sudo -n powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   t.equal(m.sources.powermetrics!.intervalMs, 5000);
   t.equal(m.sources.iostat!.command, 'iostat -d -n 16 -w 5');
@@ -131,10 +137,15 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   t.equal(readManifest(out).sources.powermetrics!.command, 'powermetrics -f plist -b 0 -i 5000 --samplers cpu_power,gpu_power,ane_power,thermal');
   const agent = await startReplayAgent(ROOT, out, { speed: 20 });
   t.teardown(agent.stop);
-  // Counters (disk bytes) need a second iostat row after the since-boot one: wait for them.
+  // Wait for every source's series (the disks source's since-boot counters come at once; power, clusters
+  // and temperatures with their sources' first readings).
   const text = await waitFor('every source on /metrics', async () => {
     const body = await (await fetch(`http://${agent.address}/metrics`)).text();
-    return /^system_disk_io\w*\{/m.test(body) ? body : undefined;
+    return ['hw_power_watts', 'silicon_agent_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage', 'hw_gpu_memory_usage'].every((n) =>
+      new RegExp(`^${n}\\w*\\{`, 'm').test(body),
+    )
+      ? body
+      : undefined;
   });
   // Page counts from the vm_stat capture itself, read here independently of the parser.
   const raw = readFileSync(FX.vm_stat, 'utf8');
@@ -144,6 +155,8 @@ t.test('the dump round-trips through `run --replay`: every source reaches /metri
   t.same(value(/^silicon_agent_memory_pages_bytes\{silicon_agent_memory_page_state="free"/), [free * page], `free memory from vm_stat.txt (${free} pages of ${page} B)`);
   const memsize = Number(/^hw\.memsize: (\d+)$/m.exec(readFileSync(FX.sysctl, 'utf8'))![1]);
   t.same(value(/^system_memory_limit_bytes\{/), [memsize], 'hw.memsize from sysctl.txt');
+  t.same(value(/^hw_gpu_memory_usage_bytes\{/), [430_571_520], 'GPU in use from gpu.txt');
+  t.same(value(/^system_disk_io_bytes_total\{disk_io_direction="read"/), [368_261_685_248], 'disk0 read bytes from disks.txt');
   for (const series of ['hw_power_watts', 'silicon_agent_cpu_cluster_frequency', 'system_disk_io', 'hw_temperature', 'system_paging_usage'])
     t.match(text, new RegExp(`^${series}\\w*\\{`, 'm'), `${series} present`);
   t.match(text, /^target_info\{.*host_type="Mac15,14".*os_version="15\.5".*silicon_agent_replay="true"/m, 'the manifest\'s facts reach the resource, marked as replay');
@@ -176,6 +189,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
     FAKE_VM_STAT_FILE: FX.vm_stat,
     FAKE_SYSCTL_FILE: FX.sysctl,
     FAKE_NETSTAT_FILE: FX.netstat,
+    ...IOREG_ENV,
     FAKE_INTERVAL_MS: '100',
   });
   const out = join(n.root, 'partial');
@@ -186,7 +200,7 @@ t.test('a source that cannot run: folder still written, manifest says why, exit 
   t.match(m.sources.smc!.note, /not captured: cannot read the SMC here: addon not built/);
   t.ok(readFileSync(join(out, 'vm_stat.txt')).length > 0);
   t.throws(() => readFileSync(join(out, 'powermetrics.plist')));
-  t.match(n.err.join('\n'), /wrote 6 of 8 sources/);
+  t.match(n.err.join('\n'), /wrote 8 of 10 sources/);
 
   t.equal(await dump({ seconds: 0.2, out }, n.ctx), 1, 'refuses a non-empty folder');
   t.match(n.err.join('\n'), /exists and is not empty/);

@@ -52,7 +52,7 @@ t.test('run writes the status file; status shows the last export and every sourc
   }
   await receiver.next(10_000);
   let doc: AgentStatus | undefined;
-  const want = ['filesystems', 'iostat', 'powermetrics', 'smc', 'sysctl', 'vm_stat'];
+  const want = ['filesystems', 'iostat', 'network', 'powermetrics', 'smc', 'sysctl', 'vm_stat'];
   for (let i = 0; i < 300; i++) {
     const r = readStatusFile(statusFile);
     if (r.ok && r.status.export.lastSuccessAt && r.status.prometheus.lastScrapeAt && want.every((s) => r.status.sources[s]?.lastSampleAt)) {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
 import { createAgent } from '../../src/agent.ts';
-import { isAccumulated, type CatalogEntry } from '../../src/catalog/types.ts';
+import { isAccumulated, isFallback, type CatalogEntry } from '../../src/catalog/types.ts';
 import { replayFacts } from '../../src/commands/run.ts';
 import { ConfigSchema } from '../../src/config.ts';
 import { prometheusLabelName, prometheusMetricName } from '../../src/export/prometheus-names.ts';
@@ -53,7 +53,7 @@ function expectedSeries(): Map<string, number> {
   for (const m of CATALOG) {
     // Values that stay constant while the single-document capture loops: everything observed from
     // powermetrics, vm_stat, sysctl and smc. iostat rows differ row by row; agent stats move.
-    if (isAccumulated(m) || m.source === 'agent' || m.source === 'iostat') continue;
+    if (isAccumulated(m) || isFallback(m) || m.source === 'agent' || m.source === 'iostat') continue;
     for (const p of points.get(m.name)!) out.set(seriesKey(promName(m), labelsOf(p.attributes)), p.value);
   }
   return out;

@@ -5,6 +5,7 @@
  */
 import { Accumulator } from '../../src/catalog/accumulate.ts';
 import { pointsOf } from '../../src/catalog/collect.ts';
+import { catalogParts } from '../../src/catalog/fallback.ts';
 import type { CatalogEntry, Point } from '../../src/catalog/types.ts';
 import { isAccumulated } from '../../src/catalog/types.ts';
 import { Health, type HealthView } from '../../src/health.ts';
@@ -24,7 +25,7 @@ export function metric(name: string): CatalogEntry {
 export function observe(name: string, latest: Readonly<Record<string, BaseSample>>, health: HealthView = new Health()): Point[] {
   const m = metric(name);
   const totals = new Accumulator(CATALOG);
-  if (isAccumulated(m) && latest[m.source] !== undefined) totals.add(m.source, latest[m.source]!);
+  for (const part of catalogParts([m])) if (isAccumulated(part) && latest[part.source] !== undefined) totals.add(part.source, latest[part.source]!);
   return pointsOf(m, { latest: (s) => latest[s], health, totals });
 }
 

@@ -1,7 +1,7 @@
 // TEST-ONLY. Never part of the macOS build (binding.gyp does not reference test/).
 //
-// Declares the few Mach, IOKit and CoreFoundation types and functions that native/smc_iokit.cc
-// and native/hid_temps.cc use (and the sysctl and interface-MIB ones of native/net_ifmib.cc, and getfsstat for native/fsstat.cc), so that those macOS-only sources can be compiled with
+// Declares the few Mach, IOKit and CoreFoundation types and functions that native/smc_iokit.cc,
+// native/hid_temps.cc and native/iokit_registry.cc use (and the sysctl and interface-MIB ones of native/net_ifmib.cc, and getfsstat for native/fsstat.cc), so that those macOS-only sources can be compiled with
 // `-fsyntax-only -Wall -Werror` on Linux (test/native/syntax.test.ts). Each declaration is
 // copied in signature from Apple's public headers, named in the comment above it. Only
 // declarations: nothing here is ever linked or run.
@@ -32,6 +32,8 @@ typedef unsigned char Boolean;                      // MacTypes.h
 extern const CFAllocatorRef kCFAllocatorDefault;    // CFBase.h
 void CFRelease(CFTypeRef cf);                       // CFBase.h
 CFTypeID CFGetTypeID(CFTypeRef cf);                 // CFBase.h
+typedef uint8_t UInt8;                              // MacTypes.h
+typedef uint32_t UInt32;                            // MacTypes.h
 
 // ---- <CoreFoundation/CFString.h> ----
 typedef uint32_t CFStringEncoding;                  // CFString.h (UInt32)
@@ -39,17 +41,33 @@ enum { kCFStringEncodingUTF8 = 0x08000100 };        // CFString.h (CFStringBuilt
 CFTypeID CFStringGetTypeID(void);                   // CFString.h
 CFStringRef CFStringCreateWithCString(CFAllocatorRef alloc, const char* cStr, CFStringEncoding encoding); // CFString.h
 Boolean CFStringGetCString(CFStringRef theString, char* buffer, CFIndex bufferSize, CFStringEncoding encoding); // CFString.h
+CFIndex CFStringGetLength(CFStringRef theString);   // CFString.h
+CFIndex CFStringGetMaximumSizeForEncoding(CFIndex length, CFStringEncoding encoding); // CFString.h
 
 // ---- <CoreFoundation/CFNumber.h> ----
 typedef const struct __CFNumber* CFNumberRef;       // CFNumber.h
 typedef CFIndex CFNumberType;                       // CFNumber.h (CF_ENUM(CFIndex, CFNumberType))
 enum { kCFNumberSInt32Type = 3 };                   // CFNumber.h
 CFNumberRef CFNumberCreate(CFAllocatorRef allocator, CFNumberType theType, const void* valuePtr); // CFNumber.h
+enum { kCFNumberSInt64Type = 4, kCFNumberDoubleType = 13 }; // CFNumber.h
+CFTypeID CFNumberGetTypeID(void);                   // CFNumber.h
+Boolean CFNumberIsFloatType(CFNumberRef number);    // CFNumber.h
+Boolean CFNumberGetValue(CFNumberRef number, CFNumberType theType, void* valuePtr); // CFNumber.h
+typedef const struct __CFBoolean* CFBooleanRef;     // CFNumber.h (CFBoolean lives there)
+CFTypeID CFBooleanGetTypeID(void);                  // CFNumber.h
+Boolean CFBooleanGetValue(CFBooleanRef boolean);    // CFNumber.h
+
+// ---- <CoreFoundation/CFData.h> ----
+typedef const struct __CFData* CFDataRef;           // CFData.h
+CFTypeID CFDataGetTypeID(void);                     // CFData.h
+CFIndex CFDataGetLength(CFDataRef theData);         // CFData.h
+const UInt8* CFDataGetBytePtr(CFDataRef theData);   // CFData.h
 
 // ---- <CoreFoundation/CFArray.h> ----
 typedef const struct __CFArray* CFArrayRef;         // CFArray.h
 CFIndex CFArrayGetCount(CFArrayRef theArray);       // CFArray.h
 const void* CFArrayGetValueAtIndex(CFArrayRef theArray, CFIndex idx); // CFArray.h
+CFTypeID CFArrayGetTypeID(void);                    // CFArray.h
 
 // ---- <CoreFoundation/CFDictionary.h> ----
 typedef const struct __CFDictionary* CFDictionaryRef;      // CFDictionary.h
@@ -58,12 +76,20 @@ typedef struct CFDictionaryKeyCallBacks CFDictionaryKeyCallBacks;     // CFDicti
 typedef struct CFDictionaryValueCallBacks CFDictionaryValueCallBacks; // CFDictionary.h
 extern const CFDictionaryKeyCallBacks kCFTypeDictionaryKeyCallBacks;     // CFDictionary.h
 extern const CFDictionaryValueCallBacks kCFTypeDictionaryValueCallBacks; // CFDictionary.h
+CFTypeID CFDictionaryGetTypeID(void);               // CFDictionary.h
+CFIndex CFDictionaryGetCount(CFDictionaryRef theDict); // CFDictionary.h
+void CFDictionaryGetKeysAndValues(CFDictionaryRef theDict, const void** keys, const void** values); // CFDictionary.h
 CFDictionaryRef CFDictionaryCreate(CFAllocatorRef allocator, const void** keys, const void** values, CFIndex numValues, const CFDictionaryKeyCallBacks* keyCallBacks, const CFDictionaryValueCallBacks* valueCallBacks); // CFDictionary.h
 
 // ---- <IOKit/IOTypes.h>, <IOKit/IOReturn.h> ----
 typedef mach_port_t io_object_t;                    // IOKit/IOTypes.h
 typedef io_object_t io_service_t;                   // IOKit/IOTypes.h
 typedef io_object_t io_connect_t;                   // IOKit/IOTypes.h
+typedef io_object_t io_iterator_t;                  // IOKit/IOTypes.h
+typedef io_object_t io_registry_entry_t;            // IOKit/IOTypes.h
+typedef char io_name_t[128];                        // IOKit/IOTypes.h (device/device_types.h)
+typedef UInt32 IOOptionBits;                        // IOKit/IOTypes.h
+#define kIOServicePlane "IOService"                 // IOKit/IOKitKeys.h
 typedef kern_return_t IOReturn;                     // IOKit/IOReturn.h
 #define kIOReturnSuccess 0                          // IOKit/IOReturn.h (KERN_SUCCESS)
 
@@ -74,6 +100,13 @@ io_service_t IOServiceGetMatchingService(mach_port_t mainPort, CFDictionaryRef m
 kern_return_t IOServiceOpen(io_service_t service, task_port_t owningTask, uint32_t type, io_connect_t* connect); // IOKitLib.h
 kern_return_t IOServiceClose(io_connect_t connect); // IOKitLib.h
 kern_return_t IOObjectRelease(io_object_t object);  // IOKitLib.h
+kern_return_t IOServiceGetMatchingServices(mach_port_t mainPort, CFDictionaryRef matching, io_iterator_t* existing); // IOKitLib.h (CF_RELEASES_ARGUMENT)
+io_object_t IOIteratorNext(io_iterator_t iterator); // IOKitLib.h
+kern_return_t IOObjectGetClass(io_object_t object, io_name_t className); // IOKitLib.h
+kern_return_t IORegistryEntryGetName(io_registry_entry_t entry, io_name_t name); // IOKitLib.h
+kern_return_t IORegistryEntryGetRegistryEntryID(io_registry_entry_t entry, uint64_t* entryID); // IOKitLib.h
+CFTypeRef IORegistryEntryCreateCFProperty(io_registry_entry_t entry, CFStringRef key, CFAllocatorRef allocator, IOOptionBits options); // IOKitLib.h
+kern_return_t IORegistryEntryGetChildIterator(io_registry_entry_t entry, const io_name_t plane, io_iterator_t* iterator); // IOKitLib.h
 kern_return_t IOConnectCallStructMethod(mach_port_t connection, uint32_t selector, const void* inputStruct, size_t inputStructCnt, void* outputStruct, size_t* outputStructCnt); // IOKitLib.h
 
 // ---- <sys/sysctl.h>, <sys/socket.h>, <net/if.h>, <net/if_var.h>, <net/if_mib.h> (native/net_ifmib.cc) ----

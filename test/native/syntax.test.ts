@@ -55,6 +55,11 @@ t.test('native/fsstat.cc compiles against the stub', async (t) => {
   t.ok(r.ok, r.out);
 });
 
+t.test('native/iokit_registry.cc compiles against the stub', async (t) => {
+  const r = compile('native/iokit_registry.cc', ['-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-I', NAPI, '-I', '/usr/include/node']);
+  t.ok(r.ok, r.out);
+});
+
 t.test('native/addon.cc compiles with HAVE_IOKIT (its macOS branch)', async (t) => {
   const r = compile('native/addon.cc', ['-DHAVE_IOKIT=1', '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-I', NAPI, '-I', '/usr/include/node']);
   t.ok(r.ok, r.out);

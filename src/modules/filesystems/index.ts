@@ -18,7 +18,7 @@ const mountpoints = z.array(z.string().min(1).max(1024)).max(64).default([]);
 
 export const FilesystemsConfig = sourceConfig(30_000, {
   /** At most this many volumes are shown; the rest are counted as dropped `over_limit`. */
-  maxVolumes: z.number().int().min(1).max(MAX_VOLUMES_CEILING).default(8),
+  maxVolumes: z.number().int().min(1).max(MAX_VOLUMES_CEILING).default(DEFAULT_SELECT.maxVolumes),
   /** Without the addon, `mount` runs at most this often (never under 10 s). */
   mountListIntervalMs: z.number().int().min(10_000).max(3_600_000).default(60_000),
   /** Mountpoints shown even where a rule would skip them. */
@@ -63,7 +63,7 @@ export const filesystems: SourceModule<FilesystemsSample, FilesystemsConfig> = {
   attributes: {
     'system.filesystem.state': { doc: 'Which part of the volume’s space.', values: FILESYSTEM_STATES },
     'system.filesystem.mountpoint': {
-      doc: `Where the volume is mounted; control and format characters escaped, at most ${MAX_ATTR_CHARS} characters (a cut value ends in \`~\` and a hash). At most ${MAX_VOLUMES_CEILING} volumes (\`maxVolumes\`, default 8).`,
+      doc: `Where the volume is mounted; control and format characters escaped, at most ${MAX_ATTR_CHARS} characters (a cut value ends in \`~\` and a hash). At most ${MAX_VOLUMES_CEILING} volumes (\`maxVolumes\`, default ${DEFAULT_SELECT.maxVolumes}).`,
     },
     'system.filesystem.type': { doc: 'Filesystem type as the mount table names it (`apfs`); absent when the capture does not say (a df capture).' },
     'system.filesystem.mode': { doc: 'Mounted read-write or read-only; absent when the capture does not say.', values: FILESYSTEM_MODES },

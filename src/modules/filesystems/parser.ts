@@ -21,7 +21,8 @@ import { MAX_VOLUMES_CEILING } from './sample.ts';
 import type { SelectConfig } from './select.ts';
 import { selectMounts } from './select.ts';
 
-export const DEFAULT_SELECT: SelectConfig = { maxVolumes: 8, include: [], exclude: [], includeReadOnly: false, includeNetwork: false };
+/** Default selection; 4 volumes (Data, VM and two more) keeps the node inside its series budget. */
+export const DEFAULT_SELECT: SelectConfig = { maxVolumes: 4, include: [], exclude: [], includeReadOnly: false, includeNetwork: false };
 
 const MAX_INPUT_CHARS = 4 * 1024 * 1024;
 /** Longest attribute value; a longer one is cut and ends in `~` and a hash of the whole. */

@@ -10,6 +10,8 @@ export const IOSTAT_METRICS: readonly MetricDef<IostatSample>[] = [
     unit: 'By',
     instrument: 'counter',
     attributes: ['system.device'],
+    // The disks source (IOKit) counts reads and writes apart, since boot: it wins while it has a fresh sample.
+    yieldsTo: 'disks',
     description:
       "Bytes read and written per disk since the agent started (iostat rate × interval; iostat does not split read and write). The since-boot first row, and a hot-plugged disk's first row, are never counted.",
     accumulate(s, emit) {
@@ -26,6 +28,7 @@ export const IOSTAT_METRICS: readonly MetricDef<IostatSample>[] = [
     unit: '{operation}',
     instrument: 'counter',
     attributes: ['system.device'],
+    yieldsTo: 'disks',
     description: 'Transfers per disk since the agent started (iostat tps × interval).',
     accumulate(s, emit) {
       const dt = s.intervalS;

@@ -245,6 +245,8 @@ export const POWERMETRICS_METRICS: readonly MetricDef<PowermetricsSample>[] = [
     instrument: 'gauge',
     attributes: ['hw.id', 'hw.gpu.task'],
     description: 'Fraction of the window the GPU was active (1 − idle residency).',
+    // The gpu source (IOKit) reads the GPU's own figure, without root: it wins while it has a fresh sample.
+    yieldsTo: 'gpu',
     observe(s, emit) {
       if (s.gpuActiveRatio !== undefined) emit(s.gpuActiveRatio, { 'hw.id': 'gpu', 'hw.gpu.task': 'general' });
     },

@@ -9,7 +9,11 @@ import type { SmcSample, TemperatureReading } from './sample.ts';
  * (281 plausible ones in the M1 Ultra dump), which alone would break the per-node series budget
  * (< 400). The group max/mean metrics still cover every sensor.
  */
-export const MAX_TEMPERATURE_SERIES = 128;
+/**
+ * Per-sensor temperature series cap (the series budget, test/export/series-bound.test.ts): named sensors
+ * first; the per-group maximum and mean cover every sensor whatever the cap.
+ */
+export const MAX_TEMPERATURE_SERIES = 48;
 const GROUP_ORDER = ['cpu_die', 'ambient', 'gpu', 'memory', 'storage', 'cpu_p', 'cpu_e', 'soc', 'other'];
 const groupRank = (g: string) => {
   const i = GROUP_ORDER.indexOf(g);

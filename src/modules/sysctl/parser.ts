@@ -10,6 +10,7 @@
  *   hw.memsize                         bytes
  *   hw.model, machdep.cpu.brand_string, kern.osproductversion, kern.osversion   strings
  *   hw.perflevelN.{name,physicalcpu,logicalcpu}   one PerfLevel per N (0 = fastest tier)
+ *   iogpu.wired_limit_mb               MiB, 0 = the system default (`old -> new` of the set form: new)
  *
  * `sysctl -n` prints bare values without names: pass `{ names: [...] }` (the names in the order
  * given to sysctl) and each non-empty line is matched to the next name.
@@ -129,6 +130,14 @@ function interpret(values: Record<string, string>, errors: ParseError[]): Sysctl
 
   const memsize = uint('hw.memsize');
   if (memsize !== undefined) sample.memsizeBytes = memsize;
+  const wired = values['iogpu.wired_limit_mb'];
+  if (wired !== undefined) {
+    // The set form (`sudo sysctl iogpu.wired_limit_mb=N`) prints `old -> new`: the new value holds.
+    const t = wired.includes('->') ? wired.slice(wired.lastIndexOf('->') + 2).trim() : wired.trim();
+    const n = Number(t);
+    if (UINT.test(t) && Number.isSafeInteger(n) && n <= 2 ** 40) sample.gpuWiredLimitMb = n;
+    else bad('iogpu.wired_limit_mb', 'not a non-negative integer (MiB)');
+  }
   const model = str('hw.model');
   if (model !== undefined) sample.hwModel = model;
   const brand = str('machdep.cpu.brand_string');

@@ -29,6 +29,8 @@ export const SysctlSample = z.object({
   osBuild: z.string().optional(),
   memsizeBytes: nonNegative().optional(),
   perfLevels: z.array(PerfLevel).optional(),
+  /** `iogpu.wired_limit_mb`: the GPU's wired-memory limit in MiB; 0 means the system default (gpu source). */
+  gpuWiredLimitMb: z.number().int().nonnegative().max(2 ** 40).optional(),
   /** Every name: value pair read, unparsed, for `parse` output and diagnostics. */
   values: z.record(z.string(), z.string()),
 });

@@ -24,6 +24,8 @@ export const SYSCTL_NAMES = [
   'hw.nperflevels',
   'hw.perflevel0',
   'hw.perflevel1',
+  // The GPU's wired-memory limit (the gpu source's hw.gpu.memory.limit); absent before macOS 14 and on Intel.
+  'iogpu.wired_limit_mb',
 ] as const;
 
 export interface SysctlSourceOptions {

@@ -1,5 +1,5 @@
 // Fake macOS tools for the process-level supervision tests (test/sources/supervision.test.ts).
-// Each wrapper script in this folder (`powermetrics`, `iostat`, `vm_stat`, `sysctl`, `netstat`, `sudo`) execs
+// Each wrapper script in this folder (`powermetrics`, `iostat`, `vm_stat`, `sysctl`, `netstat`, `ioreg`, `sudo`) execs
 // `node tool.mjs <name> <args…>`. They replay REAL captures (FAKE_<NAME>_FILE) the way the tool
 // writes them, or misbehave on request. Plain JavaScript so any Node version can run it.
 //
@@ -48,11 +48,12 @@ if (mode === 'die') {
   process.exit(3);
 }
 
-const file = env[`FAKE_${NAME}_FILE`];
+// ioreg: one capture per registry class asked for (`-c IOAccelerator` → FAKE_IOREG_IOACCELERATOR_FILE).
+const file = name === 'ioreg' ? env[`FAKE_IOREG_${String(arg('-c')).toUpperCase()}_FILE`] : env[`FAKE_${NAME}_FILE`];
 const data = file ? readFileSync(file) : Buffer.alloc(0);
 
 // One-shot tools: print the capture and exit.
-if (name === 'vm_stat' || name === 'sysctl' || name === 'netstat') {
+if (name === 'vm_stat' || name === 'sysctl' || name === 'netstat' || name === 'ioreg') {
   const finish = () => {
     process.stdout.write(data);
     if (mode === 'missing-oid') {

@@ -227,7 +227,8 @@ t.test('metrics: usage per state adds up to the size; utilization is used ÷ (us
 
 t.test('mount, macOS 11+ (real): the sealed read-only `/` skipped, Data and VM first, then the three external disks', async (t) => {
   const text = read(MOUNT, 'macos11plus-disk1-sealed-root-3-external-apfs-mount.txt');
-  const s = only(parseFilesystems(text));
+  const eight = { ...DEFAULT_SELECT, maxVolumes: 8 };
+  const s = only(parseFilesystems(text, eight));
   t.equal(s.mounts, 10);
   t.equal(s.skipped, 5, '/, devfs, Preboot, Update, map auto_home');
   t.equal(s.unsized, 5, 'Data, VM, DeVonDaTa, 2T-Xx, bakUp: shown, but a mount capture has no sizes');
@@ -240,7 +241,7 @@ t.test('mount, macOS 11+ (real): the sealed read-only `/` skipped, Data and VM f
     const m = /^(.+?) on (\/.*) \(/.exec(l)!;
     df.push(`${m[1]} 1000 100 800 12% ${m[2]}`);
   }
-  const sized = only(parseFilesystems(text + df.join('\n') + '\n'));
+  const sized = only(parseFilesystems(text + df.join('\n') + '\n', eight));
   t.same(sized.volumes.map((v) => [v.mountpoint, v.role, v.mode, v.fsType]), [
     ['/System/Volumes/Data', 'data', 'rw', 'apfs'],
     ['/System/Volumes/VM', 'vm', 'rw', 'apfs'],

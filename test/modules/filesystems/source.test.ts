@@ -104,7 +104,7 @@ t.test('without the addon, mount runs at most every mountListIntervalMs', async 
 t.test('the configuration refuses a mount poll under 10 s and more than 32 volumes', async (t) => {
   t.notOk(FilesystemsConfig.safeParse({ mountListIntervalMs: 9999 }).success);
   t.notOk(FilesystemsConfig.safeParse({ maxVolumes: 33 }).success);
-  t.same(FilesystemsConfig.parse({}).maxVolumes, 8);
+  t.same(FilesystemsConfig.parse({}).maxVolumes, 4, 'default 4: Data, VM and two more (the series budget)');
   t.same(FilesystemsConfig.parse({}).mountListIntervalMs, 60_000);
 });
 

@@ -30,7 +30,7 @@ const FIXTURES = readdirSync(DIR).filter((f) => f.endsWith('.txt'));
 const optsFor = (f: string): SysctlParserOptions => (f.includes('-n-hw.memsize') ? { names: ['hw.memsize'] } : {});
 
 t.test('every real capture parses to one sample without error', async (t) => {
-  t.equal(FIXTURES.length, 9);
+  t.equal(FIXTURES.length, 10); // 10th: the iogpu.wired_limit_mb set-form line (gpu source)
   for (const f of FIXTURES) {
     const r = parse(read(f), optsFor(f));
     t.same(kinds(r), ['sample'], f);
