@@ -11,14 +11,4 @@ export const NOT_SHOWN: Readonly<Record<string, string>> = {
     'The kernel page queues overlap (active, inactive, file-backed and anonymous count the same pages twice), so no panel can stack them honestly; "Memory by state" shows the additive Activity Monitor breakdown derived from them.',
   'silicon_agent.http.connections.refused':
     'A count that should stay at 0: a panel would be a flat line. It belongs in an alert (increase over 5 m above 0 means something holds the endpoint\'s connections or a scraper opens too many); the endpoint also logs each burst once.',
-  'hw.gpu.memory.usage':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'silicon_agent.gpu.memory.allocated':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'hw.gpu.memory.limit':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'hw.gpu.memory.utilization':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'system.disk.operation_time':
-    'New with the disks source (issue 14); the disk read/write and latency row is issue 14 item 7, built separately.',
 };

@@ -19,6 +19,7 @@ import { FANS_ROW } from './rows/fans.ts';
 import { FILESYSTEMS_ROW } from './rows/filesystems.ts';
 import { FLEET_ROW } from './rows/fleet.ts';
 import { GPU_ROW } from './rows/gpu.ts';
+import { GPU_MEMORY_ROW } from './rows/gpu-memory.ts';
 import { HOST_ROW } from './rows/host.ts';
 import { MEMORY_ROW } from './rows/memory.ts';
 import { NETWORK_ROW } from './rows/network.ts';
@@ -36,6 +37,7 @@ export const ROWS: readonly RowSpec[] = [
   CPU_ROW,
   HOST_ROW,
   GPU_ROW,
+  GPU_MEMORY_ROW,
   TEMPERATURES_ROW,
   FANS_ROW,
   MEMORY_ROW,

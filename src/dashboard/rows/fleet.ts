@@ -1,6 +1,7 @@
 /** The dashboard's "Fleet overview" row. */
 import { RATE, sel, type RowSpec } from '../model.ts';
 import { FULL_THRESHOLDS } from './filesystems.ts';
+import { GPU_MEMORY_THRESHOLDS, LIMIT_CAVEAT } from './gpu-memory.ts';
 import { BRIDGE_NOTE } from './network.ts';
 import { CPU_BUDGET, N, PRESSURE_CAVEAT, PSTR_CAVEAT, RSS_BUDGET, SCRAPE_UP, by, kwhPerDay } from './shared.ts';
 
@@ -130,6 +131,32 @@ export const FLEET_ROW: RowSpec = {
       instant: true,
       width: 12,
       queries: [{ legend: `{{${N}}}`, expr: `sum ${by()} (${kwhPerDay(sel('hw.host.energy'))})` }],
+    },
+    {
+      title: 'GPU memory used vs limit per node',
+      question: 'How much unified memory does each node\'s GPU have in use, against the limit it may wire (will the next model fit)?',
+      caveat: LIMIT_CAVEAT,
+      kind: 'timeseries',
+      unit: 'bytes',
+      min: 0,
+      width: 12,
+      queries: [
+        { legend: `{{${N}}} in use`, expr: `sum ${by()} (${sel('hw.gpu.memory.usage')})` },
+        { legend: `{{${N}}} wired limit`, expr: `max ${by()} (${sel('hw.gpu.memory.limit')})` },
+      ],
+    },
+    {
+      title: 'GPU memory utilization per node',
+      question: 'Which node\'s GPU is closest to its wired-memory limit (fullest first)?',
+      caveat: LIMIT_CAVEAT,
+      kind: 'bargauge',
+      unit: 'percentunit',
+      instant: true,
+      min: 0,
+      max: 1,
+      width: 12,
+      thresholds: GPU_MEMORY_THRESHOLDS,
+      queries: [{ legend: `{{${N}}}`, expr: `sort_desc(max ${by()} (${sel('hw.gpu.memory.utilization')}))` }],
     },
     {
       title: 'Cluster-link traffic per node',
