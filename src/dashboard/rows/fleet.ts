@@ -10,6 +10,7 @@ import { CPU_BUDGET, N, PRESSURE_CAVEAT, PSTR_CAVEAT, RSS_BUDGET, SCRAPE_UP, by,
  * and a Thunderbolt port is an `enN` like Ethernet and Wi-Fi, so no name tells them apart. The panel reads
  * every `enN` and the Thunderbolt Bridge `bridge0` (`bridge[0-9]`: macOS numbers the VM bridges that vmnet
  * creates from bridge100, and `vmenet*` is the VMs' side; both carry a VM's traffic inside the host, not a link).
+ * UNVERIFIED on a Mac Studio (docs/verification.md, issue 14 item 7).
  */
 export const CLUSTER_LINKS = 'en[0-9]+|bridge[0-9]';
 const CLUSTER_LINK_NOTE =
