@@ -111,9 +111,9 @@ export function dashboardDoc(rows: readonly RowSpec[] = ROWS): string {
     '  `deploy/prometheus.yml` passes `promtool check config`.',
     '- `test/dashboard/prometheus.test.ts`: Debian\'s Prometheus, configured by `deploy/prometheus.yml` itself (interval and',
     '  target file swapped), scrapes three agents: the M2 Ultra replay, the M1 Pro replay (real `PSTR` power and fan limits)',
-    '  and `fixtures/synthetic/replay/fans-and-pressure` (synthetic fan speed and memory pressure). With every node',
+    '  and `fixtures/synthetic/replay/fans-and-pressure` (synthetic fan speed, memory pressure, host CPU time and load; real network, GPU and disk ioreg captures). With every node',
     '  selected, every query returns at least one series through `/api/v1/query`; with the M2 Ultra alone, every query',
-    '  does except those reading a metric that capture lacks (system power and energy, fans, memory pressure), and the',
+    '  does except those reading a metric that capture lacks (system power and energy, fans, memory pressure, host CPU time, load and uptime, network drops, GPU memory, disk operation time), and the',
     '  test proves those metrics are absent for that node rather than the queries broken.',
     '',
   );

@@ -4,41 +4,11 @@
  * here, and when a metric listed here is drawn after all (the list would be lying).
  * They are still exported and can be queried in Explore.
  */
-/** The host source's metrics (src/modules/host): drawn by the issue 14 dashboard rows (CPU by mode, load), not yet. */
-const ISSUE_14_ROWS = 'The panel comes with the issue 14 dashboard rows (CPU by mode, load average, uptime); exported and queryable meanwhile.';
-
 export const NOT_SHOWN: Readonly<Record<string, string>> = {
   'system.cpu.frequency':
     'Cores of one cluster share a clock domain on Apple Silicon, so per-core frequency repeats "Cluster frequency per die" with a line per core (32 per M3 Ultra node); per-core activity, which does differ between cores, is drawn in "Core activity now".',
   'silicon_agent.memory.pages':
     'The kernel page queues overlap (active, inactive, file-backed and anonymous count the same pages twice), so no panel can stack them honestly; "Memory by state" shows the additive Activity Monitor breakdown derived from them.',
-  'system.cpu.time': ISSUE_14_ROWS,
-  'system.cpu.logical.count': ISSUE_14_ROWS,
-  'system.cpu.physical.count': ISSUE_14_ROWS,
-  'silicon_agent.cpu.load_average.1m': ISSUE_14_ROWS,
-  'silicon_agent.cpu.load_average.5m': ISSUE_14_ROWS,
-  'silicon_agent.cpu.load_average.15m': ISSUE_14_ROWS,
-  'system.uptime': ISSUE_14_ROWS,
-  'system.network.io':
-    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
-  'system.network.packet.count':
-    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
-  'system.network.errors':
-    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
-  'system.network.packet.dropped':
-    'The network row (per interface, fleet cluster-link traffic) is issue 14 item 7, not yet built; exported, and queryable in Explore meanwhile.',
-  'system.filesystem.usage': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',
-  'system.filesystem.utilization': 'New with the filesystems source (issue 14); its panels (fullest volume first) come with the other issue 14 rows.',
   'silicon_agent.http.connections.refused':
     'A count that should stay at 0: a panel would be a flat line. It belongs in an alert (increase over 5 m above 0 means something holds the endpoint\'s connections or a scraper opens too many); the endpoint also logs each burst once.',
-  'hw.gpu.memory.usage':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'silicon_agent.gpu.memory.allocated':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'hw.gpu.memory.limit':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'hw.gpu.memory.utilization':
-    'New with the gpu source (issue 14); the dashboard rows for GPU memory against its wired limit (per node and fleet) are issue 14 item 7, built separately.',
-  'system.disk.operation_time':
-    'New with the disks source (issue 14); the disk read/write and latency row is issue 14 item 7, built separately.',
 };

@@ -16,14 +16,34 @@ import { APPS_FLEET_PANELS, APPS_ROW } from './rows/apps.ts';
 import { CPU_ROW } from './rows/cpu.ts';
 import { DISKS_ROW } from './rows/disks.ts';
 import { FANS_ROW } from './rows/fans.ts';
+import { FILESYSTEMS_ROW } from './rows/filesystems.ts';
 import { FLEET_ROW } from './rows/fleet.ts';
 import { GPU_ROW } from './rows/gpu.ts';
+import { GPU_MEMORY_ROW } from './rows/gpu-memory.ts';
+import { HOST_ROW } from './rows/host.ts';
 import { MEMORY_ROW } from './rows/memory.ts';
+import { NETWORK_ROW } from './rows/network.ts';
 import { POWER_ROW } from './rows/power.ts';
 import { TEMPERATURES_ROW } from './rows/temperatures.ts';
 
-/** Every row, in screen order: one file per row in ./rows/. */
 /** The fleet overview with the fleet's top apps (./rows/apps.ts) at its end. */
 const FLEET: RowSpec = { ...FLEET_ROW, panels: [...FLEET_ROW.panels, ...APPS_FLEET_PANELS] };
 
-export const ROWS: readonly RowSpec[] = [FLEET, POWER_ROW, CPU_ROW, GPU_ROW, TEMPERATURES_ROW, FANS_ROW, MEMORY_ROW, DISKS_ROW, APPS_ROW, AGENT_ROW];
+/** Every row, in screen order: one file per row in ./rows/. */
+
+export const ROWS: readonly RowSpec[] = [
+  FLEET,
+  POWER_ROW,
+  CPU_ROW,
+  HOST_ROW,
+  GPU_ROW,
+  GPU_MEMORY_ROW,
+  TEMPERATURES_ROW,
+  FANS_ROW,
+  MEMORY_ROW,
+  FILESYSTEMS_ROW,
+  DISKS_ROW,
+  NETWORK_ROW,
+  APPS_ROW,
+  AGENT_ROW,
+];

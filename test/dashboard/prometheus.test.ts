@@ -4,8 +4,8 @@
  *
  *   127.0.0.1  `run --replay fixtures/replay/m2-ultra`                 (the M2 Ultra capture)
  *   127.0.0.2  `run --replay fixtures/replay/m1-pro`                   (real PSTR power and fan limits)
- *   127.0.0.3  `run --replay fixtures/synthetic/replay/fans-and-pressure` (SYNTHETIC: the fan speed and
- *              memory pressure no real capture has)
+ *   127.0.0.3  `run --replay fixtures/synthetic/replay/fans-and-pressure` (SYNTHETIC: the fan speed,
+ *              memory pressure and host CPU time, load and uptime no real capture has)
  *
  * With $node = all three nodes, every query returns at least one series. With $node = the M2 Ultra
  * alone, every query returns at least one series except those reading a metric the capture lacks,
@@ -32,6 +32,26 @@ const M2_ULTRA_LACKS: Record<string, string> = {
   [metric('silicon_agent.app.energy_impact')]: 'its powermetrics capture has no tasks sampler',
   [metric('silicon_agent.app.disk.io')]: 'its powermetrics capture has no tasks sampler',
   [metric('silicon_agent.app.network.io')]: 'its powermetrics capture has no tasks sampler',
+  [metric('system.network.packet.dropped')]: 'its network.txt is `netstat -ib` without -d: no send-queue drop column',
+  ...Object.fromEntries(
+    ['hw.gpu.memory.usage', 'silicon_agent.gpu.memory.allocated', 'hw.gpu.memory.limit', 'hw.gpu.memory.utilization'].map((n) => [
+      metric(n),
+      'no gpu.txt: no ioreg IOAccelerator capture from an M2 Ultra (the synthetic node has the real M4 one)',
+    ]),
+  ),
+  [metric('system.disk.operation_time')]:
+    'no disks.txt: no ioreg IOBlockStorageDriver capture from this machine (its iostat gives no operation time; the synthetic node has a real one)',
+  ...Object.fromEntries(
+    [
+      'system.cpu.time',
+      'system.cpu.logical.count',
+      'system.cpu.physical.count',
+      'silicon_agent.cpu.load_average.1m',
+      'silicon_agent.cpu.load_average.5m',
+      'silicon_agent.cpu.load_average.15m',
+      'system.uptime',
+    ].map((n) => [metric(n), 'no host.jsonl: no real os.cpus() reading from a Mac exists (the synthetic node has one)']),
+  ),
 };
 
 const NODES = ['127.0.0.1', '127.0.0.2', '127.0.0.3'] as const;
@@ -149,4 +169,37 @@ t.test('the M2 Ultra capture alone: every query has data, except where the captu
     }
   }
   t.comment(`queries the M2 Ultra capture leaves empty (proven above on the other nodes): ${empty.join('; ')}`);
+});
+
+t.test('"fullest first": every sort_desc() query returns its series in descending order, one per node in the fleet panel', async (t) => {
+  const sorted = queries.filter((q) => q.raw.startsWith('sort_desc('));
+  t.ok(sorted.length >= 2, `${sorted.length} sorted queries`);
+  for (const q of sorted) {
+    const r = await prom.query(substitute(q.raw, { node: ALL_NODES, rateInterval: RATE_INTERVAL }));
+    const values = r.map((s) => Number(s.value[1]));
+    t.ok(values.length > 0, `${q.panel}: ${values.length} series`);
+    t.same(values, [...values].sort((a, b) => b - a), `${q.panel}: ${values.join(' ≥ ')}`);
+    if (q.row.startsWith('Fleet')) t.equal(new Set(r.map((s) => s.metric.instance)).size, r.length, `${q.panel}: one volume per node`);
+  }
+});
+
+t.test('GPU memory and disk panels carry the captures\' values (the synthetic node\'s real ioreg and sysctl lines)', async (t) => {
+  const node = grafanaRegexValue(NODES[2]);
+  const one = async (expr: string): Promise<number> => {
+    const r = await prom.query(substitute(expr, { node, rateInterval: RATE_INTERVAL }));
+    t.equal(r.length, 1, `one series: ${expr}`);
+    return Number(r[0]?.value[1]);
+  };
+  const byTitle = (title: string, refId = 'A'): string => queries.find((q) => q.panel === title && q.refId === refId)!.raw;
+  // M4 capture: "In use system memory"=430571520; iogpu.wired_limit_mb: 26000 -> 26000 (MiB).
+  t.equal(await one(byTitle('GPU memory used vs limit per node', 'A')), 430571520, 'in use: the M4 capture\'s "In use system memory"');
+  t.equal(await one(byTitle('GPU memory used vs limit per node', 'B')), 26000 * 1048576, 'wired limit: iogpu.wired_limit_mb 26000 MiB');
+  t.equal(await one(byTitle('GPU memory utilization per node')), 430571520 / (26000 * 1048576), 'utilization: in use ÷ limit');
+  // AP1024Z capture: Total Time (Reads) 3698579261481 ns; the one-shot file repeats, so no operation in the window: 0, not NaN.
+  const latency = await prom.query(substitute(byTitle('Disk latency'), { node, rateInterval: RATE_INTERVAL }));
+  t.same(latency.map((s) => [s.metric.system_device, s.metric.disk_io_direction, Number(s.value[1])]).sort(), [
+    ['disk0', 'read', 0],
+    ['disk0', 'write', 0],
+  ], 'an idle disk reads 0 s, per direction');
+  t.equal(await one(`${metric('system.disk.operation_time')}{instance=~"$node",disk_io_direction="read"}`), 3698.579261481, 'read time in seconds');
 });

@@ -1,6 +1,21 @@
 /** The dashboard's "Fleet overview" row. */
 import { RATE, sel, type RowSpec } from '../model.ts';
+import { FULL_THRESHOLDS } from './filesystems.ts';
+import { GPU_MEMORY_THRESHOLDS, LIMIT_CAVEAT } from './gpu-memory.ts';
+import { BRIDGE_NOTE } from './network.ts';
 import { CPU_BUDGET, N, PRESSURE_CAVEAT, PSTR_CAVEAT, RSS_BUDGET, SCRAPE_UP, by, kwhPerDay } from './shared.ts';
+
+/**
+ * Cluster links by name: the network source exports interfaces by name only (src/modules/network/select.ts),
+ * and a Thunderbolt port is an `enN` like Ethernet and Wi-Fi, so no name tells them apart. The panel reads
+ * every `enN` and the Thunderbolt Bridge `bridge0` (`bridge[0-9]`: macOS numbers the VM bridges that vmnet
+ * creates from bridge100, and `vmenet*` is the VMs' side; both carry a VM's traffic inside the host, not a link).
+ * UNVERIFIED on a Mac Studio (docs/verification.md, issue 14 item 7).
+ */
+export const CLUSTER_LINKS = 'en[0-9]+|bridge[0-9]';
+const CLUSTER_LINK_NOTE =
+  `Interfaces named \`enN\` (Ethernet, Wi-Fi and each Thunderbolt port: the name does not say which) and \`bridge0\`-\`bridge9\` ` +
+  `(the Thunderbolt Bridge); VM bridges (\`bridge100\` on, \`vmenet*\`) are left out. ${BRIDGE_NOTE}`;
 
 export const FLEET_ROW: RowSpec = {
   title: 'Fleet overview',
@@ -117,6 +132,67 @@ export const FLEET_ROW: RowSpec = {
       instant: true,
       width: 12,
       queries: [{ legend: `{{${N}}}`, expr: `sum ${by()} (${kwhPerDay(sel('hw.host.energy'))})` }],
+    },
+    {
+      title: 'GPU memory used vs limit per node',
+      question: 'How much unified memory does each node\'s GPU have in use, against the limit it may wire (will the next model fit)?',
+      caveat: LIMIT_CAVEAT,
+      kind: 'timeseries',
+      unit: 'bytes',
+      min: 0,
+      width: 12,
+      queries: [
+        { legend: `{{${N}}} in use`, expr: `sum ${by()} (${sel('hw.gpu.memory.usage')})` },
+        { legend: `{{${N}}} wired limit`, expr: `max ${by()} (${sel('hw.gpu.memory.limit')})` },
+      ],
+    },
+    {
+      title: 'GPU memory utilization per node',
+      question: 'Which node\'s GPU is closest to its wired-memory limit (fullest first)?',
+      caveat: LIMIT_CAVEAT,
+      kind: 'bargauge',
+      unit: 'percentunit',
+      instant: true,
+      min: 0,
+      max: 1,
+      width: 12,
+      thresholds: GPU_MEMORY_THRESHOLDS,
+      queries: [{ legend: `{{${N}}}`, expr: `sort_desc(max ${by()} (${sel('hw.gpu.memory.utilization')}))` }],
+    },
+    {
+      title: 'Cluster-link traffic per node',
+      question:
+        'How much traffic does each node move over its physical and Thunderbolt Bridge links (the ones that join nodes into a cluster), per interface and direction?',
+      caveat: CLUSTER_LINK_NOTE,
+      kind: 'timeseries',
+      unit: 'Bps',
+      min: 0,
+      width: 12,
+      queries: [
+        {
+          legend: `{{${N}}} {{network_interface_name}} {{network_io_direction}}`,
+          expr:
+            `sum ${by('network_interface_name', 'network_io_direction')} ` +
+            `(rate(${sel('system.network.io', `network_interface_name=~"${CLUSTER_LINKS}"`)}[${RATE}]))`,
+        },
+      ],
+    },
+    {
+      title: 'Fullest filesystem per node',
+      question: 'Which node has the fullest volume, and which volume is it (fullest node first)?',
+      kind: 'bargauge',
+      unit: 'percentunit',
+      instant: true,
+      min: 0,
+      max: 1,
+      width: 12,
+      thresholds: FULL_THRESHOLDS,
+      queries: [
+        {
+          legend: `{{${N}}} {{system_filesystem_mountpoint}}`,
+          expr: `sort_desc(topk by (${N}) (1, ${sel('system.filesystem.utilization')}))`,
+        },
+      ],
     },
     {
       title: 'Thermal pressure per node',

@@ -16,13 +16,14 @@ export const GPU_ROW: RowSpec = {
     },
     {
       title: 'GPU active ratio',
-      question: 'How busy is the GPU?',
+      question:
+        'How busy is the GPU (`general`: the device; `renderer` and `tiler`: its two pipelines, from the gpu source; no task from powermetrics)?',
       kind: 'timeseries',
       unit: 'percentunit',
       min: 0,
       max: 1,
       width: 12,
-      queries: [{ legend: '{{hw_id}}', expr: sel('hw.gpu.utilization') }],
+      queries: [{ legend: '{{hw_id}} {{hw_gpu_task}}', expr: sel('hw.gpu.utilization') }],
     },
   ],
 };
