@@ -25,11 +25,12 @@
  *
  * Env: AGENT_BENCH_SECONDS (window, default 60), AGENT_BENCH_STARTUP (default 15),
  * AGENT_BENCH_WARMUP_WINDOWS (default 7), AGENT_BENCH_WINDOWS (steady-state windows, default 5),
- * AGENT_BENCH_BUILD=js|ts to run only one build. Run: `npm run bench -- agent` (about 14 minutes).
+ * AGENT_BENCH_BUILD=js|ts to run only one build, AGENT_BENCH_ALL_SOURCES=1 for every source (below). Run:
+ * `npm run bench -- agent` (about 14 minutes).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,29 @@ const STARTUP_S = Number(process.env.AGENT_BENCH_STARTUP ?? 15);
 const WARMUP_WINDOWS = Number(process.env.AGENT_BENCH_WARMUP_WINDOWS ?? 7);
 const WINDOWS = Number(process.env.AGENT_BENCH_WINDOWS ?? 5);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REPLAY = join(ROOT, 'fixtures/replay/m2-ultra');
+/**
+ * AGENT_BENCH_ALL_SOURCES=1: every source on (issue 14). The bundled m2-ultra folder has no host, gpu
+ * or disks file (no real capture of them from that machine exists), so a temporary folder adds the
+ * SYNTHETIC folder fixtures/synthetic/replay/fans-and-pressure's host.jsonl, gpu.txt and disks.txt
+ * (synthetic host readings; real M4 IOAccelerator and AP1024Z block-storage captures) to m2-ultra's.
+ */
+function replayFolder(): string {
+  const base = join(ROOT, 'fixtures/replay/m2-ultra');
+  if (process.env.AGENT_BENCH_ALL_SOURCES !== '1') return base;
+  const extra = join(ROOT, 'fixtures/synthetic/replay/fans-and-pressure');
+  const dir = mkdtempSync(join(tmpdir(), 'silicon-agent-bench-all-sources-'));
+  cpSync(base, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8')) as { sources: Record<string, unknown>; note?: string };
+  const other = JSON.parse(readFileSync(join(extra, 'manifest.json'), 'utf8')) as { sources: Record<string, unknown> };
+  for (const [name, file] of [['host', 'host.jsonl'], ['gpu', 'gpu.txt'], ['disks', 'disks.txt']] as const) {
+    cpSync(join(extra, file), join(dir, file));
+    manifest.sources[name] = other.sources[name];
+  }
+  manifest.note = `bench composite: m2-ultra plus host, gpu and disks from the SYNTHETIC fans-and-pressure folder. ${manifest.note ?? ''}`;
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return dir;
+}
+const REPLAY = replayFolder();
 const MiB = 1048576;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
