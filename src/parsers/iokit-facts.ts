@@ -9,8 +9,10 @@
  * Property values as the addon gives them: string, number, bigint (integers past 2^53), boolean,
  * Uint8Array (CFData), arrays, plain objects (CFDictionary).
  */
+import type { BaseSample, ParseError } from '../samples.ts';
+import { parseError } from '../samples.ts';
 import type { IoregDict, IoregEntry, IoregParse, IoregValue } from './ioreg.ts';
-import { IOREG_LIMITS, newDict } from './ioreg.ts';
+import { IOREG_LIMITS, ioregErrors, newDict } from './ioreg.ts';
 
 class FactsError extends Error {}
 
@@ -120,4 +122,20 @@ export function factsToEntries(facts: unknown): FactsResult {
     problem(`registry facts: ${(err as Error)?.message ?? String(err)}`);
   }
   return out;
+}
+
+/**
+ * The addon's facts → a source's results, through the same interpretation as ioreg's text: the
+ * reader's own error as one typed error, the conversion's problems, then the sample if any.
+ */
+export function interpretFacts<S extends BaseSample>(
+  source: string,
+  facts: unknown,
+  interpret: (entries: readonly IoregEntry[], errors: ParseError[]) => S | undefined,
+): Array<S | ParseError> {
+  const r = factsToEntries(facts);
+  if (r.readerError !== undefined) return [parseError(source, 'empty', `IOKit registry: ${r.readerError}`)];
+  const errors = ioregErrors(source, r);
+  const s = interpret(r.entries, errors);
+  return s ? [...errors, s] : errors;
 }

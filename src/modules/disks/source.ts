@@ -4,10 +4,8 @@
  * every `ioregIntervalMs` (src/sources/iokit.ts).
  */
 import type { Logger } from '../../log.ts';
-import { factsToEntries } from '../../parsers/iokit-facts.ts';
-import { ioregErrors } from '../../parsers/ioreg.ts';
+import { interpretFacts } from '../../parsers/iokit-facts.ts';
 import type { ParseError } from '../../samples.ts';
-import { parseError } from '../../samples.ts';
 import { createIokitSource } from '../../sources/iokit.ts';
 import type { NativeLoader } from '../../sources/native.ts';
 import type { PollSource } from '../../sources/poll.ts';
@@ -22,11 +20,7 @@ import type { DisksSample } from './sample.ts';
 export const DISKS_IOREG_ARGS = ['-r', '-d', '2', '-l', '-w', '0', '-c', DISKS_CLASS] as const;
 
 export function interpretDisksFacts(facts: unknown): Array<DisksSample | ParseError> {
-  const r = factsToEntries(facts);
-  if (r.readerError !== undefined) return [parseError('disks', 'empty', `IOKit registry: ${r.readerError}`)];
-  const errors = ioregErrors('disks', r);
-  const s = interpretDisks(r.entries, errors);
-  return s ? [...errors, s] : errors;
+  return interpretFacts('disks', facts, interpretDisks);
 }
 
 export function createDisksSource(opts: {

@@ -4,10 +4,8 @@
  * `ioregIntervalMs` (src/sources/iokit.ts).
  */
 import type { Logger } from '../../log.ts';
-import { factsToEntries } from '../../parsers/iokit-facts.ts';
-import { ioregErrors } from '../../parsers/ioreg.ts';
+import { interpretFacts } from '../../parsers/iokit-facts.ts';
 import type { ParseError } from '../../samples.ts';
-import { parseError } from '../../samples.ts';
 import { createIokitSource } from '../../sources/iokit.ts';
 import type { NativeLoader } from '../../sources/native.ts';
 import type { PollSource } from '../../sources/poll.ts';
@@ -19,11 +17,7 @@ export const GPU_IOREG_ARGS = ['-r', '-d', '1', '-w', '0', '-c', GPU_CLASS] as c
 
 /** The addon's facts → results, through the same interpretation as the text. */
 export function interpretGpuFacts(facts: unknown): Array<GpuSample | ParseError> {
-  const r = factsToEntries(facts);
-  if (r.readerError !== undefined) return [parseError('gpu', 'empty', `IOKit registry: ${r.readerError}`)];
-  const errors = ioregErrors('gpu', r);
-  const s = interpretGpu(r.entries, errors);
-  return s ? [...errors, s] : errors;
+  return interpretFacts('gpu', facts, interpretGpu);
 }
 
 export function createGpuSource(opts: {
