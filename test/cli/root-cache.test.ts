@@ -5,7 +5,7 @@
  * world-writable temp dir is never followed.
  */
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, type Stats } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
@@ -53,8 +53,12 @@ t.test('live: a planted symlink in a world-writable temp dir is never followed',
   chmodSync(shared, 0o1777); // like /tmp
   const victim = mkdtempSync(join(tmpdir(), 'sa-victim-'));
   symlinkSync(victim, join(shared, 'node-compile-cache'));
-  // A root-owned directory nobody else can write, on a path without a world-writable ancestor (not /tmp).
-  const safe = mkdtempSync(join(ROOT, 'node_modules', '.sa-state-'));
+  // A root-owned directory nobody else can write, on a path without a world-writable ancestor (not
+  // /tmp): the checkout's node_modules when the checkout is such a path, else root's home or /var/lib
+  // (a CI checkout under /tmp has /tmp, world-writable, among its ancestors).
+  const parent = [join(ROOT, 'node_modules'), homedir(), '/var/lib', '/opt'].find((d) => safeForRoot(d));
+  t.ok(parent, 'a root-owned parent without a world-writable ancestor exists on this machine');
+  const safe = mkdtempSync(join(parent!, '.sa-state-'));
   chmodSync(safe, 0o700);
   t.teardown(() => rmSync(safe, { recursive: true, force: true }));
   const run = (env: Record<string, string>) =>
