@@ -171,7 +171,7 @@ async function measure(label: string, cli: string, warmupWindows: number, window
 
   await sleep(STARTUP_S * 1000);
   const total = warmupWindows + windows;
-  console.log(`agent CPU and RSS, ${label}: node ${FLAGS.join(' ')} ${cli.replace(ROOT, '')} run --replay fixtures/replay/m2-ultra`);
+  console.log(`agent CPU and RSS, ${label}: node ${FLAGS.join(' ')} ${cli.replace(ROOT, '')} run --replay ${REPLAY.startsWith(ROOT) ? REPLAY.slice(ROOT.length) : `${REPLAY} (every source: m2-ultra plus the synthetic host, gpu and disks)`}`);
   console.log(
     `  all sources at 1 Hz, OTLP every 10 s; ${STARTUP_S} s start-up, ${warmupWindows} warm-up and ${windows} steady-state window(s) of ${WINDOW_S} s; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
