@@ -4,9 +4,10 @@
  * `--runbook-base URL --out FILE` writes only the rules file, to FILE, with absolute runbook links
  * (`URL#alertname`), for a Prometheus that cannot resolve the repository-relative link.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOutputs } from '../generate/outputs.ts';
 import { GROUPS } from './groups.ts';
 import { RULES_FILE, RUNBOOK_FILE, runbookDoc, rulesYaml } from './render.ts';
 
@@ -16,13 +17,6 @@ export const OUTPUTS: Readonly<Record<string, () => string>> = {
   [RUNBOOK_FILE]: () => runbookDoc(GROUPS),
 };
 
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -43,20 +37,7 @@ export function main(args: readonly string[]): number {
     return 0;
   }
   const check = args.includes('--check');
-  let stale = 0;
-  for (const [rel, render] of Object.entries(OUTPUTS)) {
-    const path = join(ROOT, rel);
-    const text = render();
-    if (read(path) === text) continue;
-    if (check) {
-      console.error(`${rel} is stale: run npm run alerts`);
-      stale++;
-    } else {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
-      console.log(`wrote ${rel}`);
-    }
-  }
+  const stale = writeOutputs(ROOT, OUTPUTS, { check, command: 'npm run alerts' });
   return stale ? 1 : 0;
 }
 

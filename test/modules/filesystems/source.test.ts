@@ -90,7 +90,7 @@ t.test('without the addon, mount runs at most every mountListIntervalMs', async 
     t.ok('facts' in r);
     clock += 1000;
   }
-  t.equal(reader.mountRuns, 1, 'five reads within 10 s: one mount');
+  t.equal(reader.mountRuns, 1, 'five reads inside one mountListIntervalMs on the injected clock: one mount');
   clock += 10_000;
   const r = await reader.read('shown', signal());
   t.equal(reader.mountRuns, 2, 'after 10 s: mount again');
