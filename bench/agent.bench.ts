@@ -25,7 +25,8 @@
  *
  * Env: AGENT_BENCH_SECONDS (window, default 60), AGENT_BENCH_STARTUP (default 15),
  * AGENT_BENCH_WARMUP_WINDOWS (default 7), AGENT_BENCH_WINDOWS (steady-state windows, default 5),
- * AGENT_BENCH_BUILD=js|ts to run only one build, AGENT_BENCH_ALL_SOURCES=1 for every source (below). Run:
+ * AGENT_BENCH_BUILD=js|ts to run only one build, AGENT_BENCH_ALL_SOURCES=1 for every source (below),
+ * AGENT_BENCH_EXTRA_FLAGS for more Node flags (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`). Run:
  * `npm run bench -- agent` (about 14 minutes).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -132,6 +133,8 @@ server.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const port = (server.address() as { port: number }).port;
 
+/** AGENT_BENCH_EXTRA_FLAGS: more Node flags after the production ones, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a run. */
+const EXTRA_FLAGS = (process.env.AGENT_BENCH_EXTRA_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const dir = mkdtempSync(join(tmpdir(), 'silicon-agent-bench-'));
 const configFile = join(dir, 'config.json');
 writeFileSync(
@@ -139,6 +142,8 @@ writeFileSync(
   JSON.stringify({
     sources: Object.fromEntries(['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc'].map((n) => [n, { intervalMs: 1000 }])),
     exporters: { otlp: { endpoint: `http://127.0.0.1:${port}`, intervalMs: 10_000 }, prometheus: { port: 0 } },
+    // A profiled run: the profiler's own thread costs ~3 % of a core, which would make the governor degrade.
+    ...(EXTRA_FLAGS.some((f) => f.startsWith('--cpu-prof')) ? { budget: { cpuPercent: 100 } } : {}),
   }),
 );
 const FLAGS = productionFlags();
@@ -147,7 +152,7 @@ const FLAGS = productionFlags();
 async function measure(label: string, cli: string, warmupWindows: number, windows: number, production: boolean): Promise<void> {
   const env: Record<string, string | undefined> = { ...process.env, SILICON_AGENT_CONFIG: '', SILICON_AGENT_LOG_LEVEL: 'warn' };
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [...FLAGS, cli, 'run', '--replay', REPLAY, '--config', configFile], {
+  const child = spawn(process.execPath, [...FLAGS, ...EXTRA_FLAGS, cli, 'run', '--replay', REPLAY, '--config', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env,
   });

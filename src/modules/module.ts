@@ -23,6 +23,7 @@ import type { CommandResult } from '../sources/probe.ts';
 import type { ReplaySourceInfo } from '../sources/replay.ts';
 import type { Source } from '../sources/source.ts';
 import type { SampleProblem } from '../store.ts';
+import { compileCheck } from '../sample-check.ts';
 
 /** What every source's configuration has; a module adds its own fields. */
 export interface BaseSourceConfig {
@@ -180,9 +181,21 @@ export function sourceConfig<const E extends z.ZodRawShape = {}>(defaultInterval
   return z.strictObject({ enabled: z.boolean().default(true), intervalMs: intervalMs(defaultIntervalMs), ...extra });
 }
 
-/** A SampleCheck (src/store.ts) from a zod schema: the first issue's path and message. */
+/**
+ * A SampleCheck (src/store.ts) from a zod schema: the first issue's path and message. A sample the
+ * compiled predicate (src/sample-check.ts) finds certainly valid is passed without zod's copy; any other
+ * sample gets zod's verdict and message.
+ */
 export function schemaCheck(schema: z.ZodType): (sample: unknown) => SampleProblem | undefined {
+  const certain = compileCheck(schema);
   return (sample) => {
+    if (certain) {
+      try {
+        if (certain(sample)) return undefined;
+      } catch {
+        // a refinement threw: zod decides below
+      }
+    }
     const r = schema.safeParse(sample);
     if (r.success) return undefined;
     const i = r.error.issues[0]!;

@@ -34,7 +34,7 @@ export function tierOf(file: string): Tier {
   if (p === 'samples.ts') return 'samples';
   if (p.startsWith('parsers/')) return 'parsers';
   if (p.startsWith('sources/')) return 'sources';
-  if (['store.ts', 'health.ts', 'plausibility.ts'].includes(p)) return 'store';
+  if (['store.ts', 'health.ts', 'plausibility.ts', 'sample-check.ts'].includes(p)) return 'store';
   if (p.startsWith('catalog/') || p.startsWith('export/')) return 'catalog';
   if (['agent.ts', 'governor.ts', 'budget.ts', 'selfmeter.ts', 'status-file.ts', 'signals.ts'].includes(p)) return 'agent';
   if (p === 'cli.ts' || /^(commands|dashboard|generate|alerts|launchd|system)\//.test(p)) return 'commands';

@@ -31,39 +31,59 @@ export interface SmcDumpResult {
 const LINE = /^\s*(.{4})  \[(.{4})\]  (?:(\S+) )?\(bytes((?: [0-9a-fA-F]{2})*)\)\s*$/;
 const MAX_BYTES = 32;
 
+const BLANK = /^\s*$/;
+const JSON_START = /^\s*[[{]/;
+const decoder = new TextDecoder();
+
+/** The value of one hex digit's char code (the regex has already checked it is one). */
+function hexDigit(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
+}
+
 export function parseSmcDump(input: string | Uint8Array): SmcDumpResult {
-  const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
   const out: SmcDumpResult = { keys: [], errors: [] };
   try {
-    if (text.trim() === '') {
+    const text = typeof input === 'string' ? input : decoder.decode(input);
+    if (BLANK.test(text)) {
       out.errors.push(parseError('smc', 'empty', 'SMC dump is empty'));
       return out;
     }
-    if (/^\s*[[{]/.test(text)) return parseJson(text);
+    if (JSON_START.test(text)) return parseJson(text);
+    // A replay or a live field report parses ~100–300 lines every interval: one loop, no per-line
+    // closures, spreads or intermediate arrays (they allocate on every call until V8 optimizes).
     const lines = text.split(/\r?\n/);
     const seen = new Set<string>();
-    lines.forEach((raw, i) => {
+    for (let i = 0; i < lines.length; i++) {
+      const raw = lines[i]!;
       const line = i + 1;
-      if (raw.trim() === '') return;
+      if (BLANK.test(raw)) continue;
       const m = LINE.exec(raw);
       if (!m) {
         const kind = i === lines.length - 1 && !text.endsWith('\n') && /^\s*.{4}  \[/.test(raw) ? 'truncated' : 'malformed';
         out.errors.push(parseError('smc', kind, `not an SMC dump line: ${JSON.stringify(raw.slice(0, 80))}`, { line }));
-        return;
+        continue;
       }
-      const [, key, type, printed, hex] = m as unknown as [string, string, string, string | undefined, string];
-      const bytes = hex.trim() === '' ? [] : hex.trim().split(' ').map((h) => parseInt(h, 16));
-      if (bytes.length > MAX_BYTES) {
-        out.errors.push(parseError('smc', 'invalid_value', `${key}: ${bytes.length} bytes, at most ${MAX_BYTES}`, { line }));
-        return;
+      const key = m[1]!;
+      const type = m[2]!;
+      const printed = m[3];
+      // `( xx)*`: three characters per byte, the two hex digits after each space.
+      const hex = m[4]!;
+      const n = hex.length / 3;
+      if (n > MAX_BYTES) {
+        out.errors.push(parseError('smc', 'invalid_value', `${key}: ${n} bytes, at most ${MAX_BYTES}`, { line }));
+        continue;
       }
       if (seen.has(key)) {
         out.errors.push(parseError('smc', 'invalid_value', `${key}: duplicate key, first one kept`, { line }));
-        return;
+        continue;
       }
       seen.add(key);
-      out.keys.push({ key, type, size: bytes.length, bytes, line, ...(printed !== undefined ? { printed } : {}) });
-    });
+      const bytes: number[] = [];
+      for (let b = 0; b < n; b++) bytes.push(hexDigit(hex.charCodeAt(3 * b + 1)) * 16 + hexDigit(hex.charCodeAt(3 * b + 2)));
+      const k: SmcDumpKey = { key, type, size: n, bytes, line };
+      if (printed !== undefined) k.printed = printed;
+      out.keys.push(k);
+    }
     return out;
   } catch (err) {
     out.errors.push(parseError('smc', 'malformed', `parser exception: ${(err as Error)?.message ?? String(err)}`));

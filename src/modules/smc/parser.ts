@@ -57,7 +57,7 @@ export function createSmcParser(opts: SmcParserOptions = {}): StreamParser<SmcSa
     },
     end() {
       if (overflow) return [];
-      const all = Buffer.concat(chunks);
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       chunks.length = 0;
       return parseSmc(all, opts);
     },
