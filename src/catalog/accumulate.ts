@@ -18,7 +18,14 @@ interface Total {
 
 /** Canonical key of an attribute set (sorted keys). */
 export function attributesKey(a: Attributes): string {
-  const keys = Object.keys(a).sort();
+  const keys = Object.keys(a);
+  // Sorted in place (an attribute set has a handful of keys): Array#sort would copy them first.
+  for (let i = 1; i < keys.length; i++) {
+    const x = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > x; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = x;
+  }
   let k = '';
   for (let i = 0; i < keys.length; i++) k += `${keys[i]}\u0000${a[keys[i]!]}\u0001`;
   return k;
