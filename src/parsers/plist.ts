@@ -389,12 +389,17 @@ function parseDictSeek(sel: SelDict): PlistDict {
   const obj: PlistDict = {};
   for (let i = 0; i < sel.needles.length; i++) {
     const e = sel.needles[i]!;
+    // The last occurrence outside nested dicts wins (as in walk mode), so search backwards from the
+    // dict's end: powermetrics prints the wanted task keys near the end of each task dict.
     let at = -1;
-    for (let h = S.indexOf(e.needle, start); h >= 0 && h < end; h = S.indexOf(e.needle, h + e.needle.length)) {
+    for (let h = S.lastIndexOf(e.needle, end - 1); h >= start; h = h === 0 ? -1 : S.lastIndexOf(e.needle, h - 1)) {
       if (S.charCodeAt(h - 1) !== C_GT || !S.startsWith('<key>', h - 5)) continue;
       let inside = false;
       for (let j = 0; j < nested.length; j += 2) if (h > nested[j]! && h < nested[j + 1]!) inside = true;
-      if (!inside) at = h; // the last one wins, as in walk mode
+      if (!inside) {
+        at = h;
+        break;
+      }
     }
     if (at < 0) continue;
     P = at + e.needle.length;
