@@ -23,6 +23,7 @@
  */
 import { compile, decodeData, decodeEntities, PlistDate, PlistFail } from './plist-model.ts';
 import type { PlistDict, PlistOptions, PlistResult, PlistValue, Sel, SelArray, SelDict, SelEntry } from './plist-model.ts';
+import { dictCloseAt, dictOpenAt, integerCloseAt, integerOpenAt, keyOpenAt, realCloseAt, realOpenAt, stringOpenAt } from './plist-tags.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Scanner state. Module-level (the scanner is synchronous and not re-entrant) so the hot
@@ -145,7 +146,7 @@ function parseValue(sel: Sel): PlistValue {
   }
   switch (S.charCodeAt(p + 1)) {
     case 100: // d: dict, date, data
-      if (S.startsWith('<dict>', p)) {
+      if (dictOpenAt(S, p)) {
         P = p + 6;
         return typeof sel === 'object' && sel.kind === 1 ? parseDictSel(sel) : parseDictAll();
       }
@@ -171,13 +172,13 @@ function parseValue(sel: Sel): PlistValue {
       }
       break;
     case 105: // i: integer
-      if (S.startsWith('<integer>', p)) return parseInteger(p + 9);
+      if (integerOpenAt(S, p)) return parseInteger(p + 9);
       break;
     case 114: // r: real
-      if (S.startsWith('<real>', p)) return parseReal(p + 6);
+      if (realOpenAt(S, p)) return parseReal(p + 6);
       break;
     case 115: // s: string
-      if (S.startsWith('<string>', p)) return text(p + 8, '</string>');
+      if (stringOpenAt(S, p)) return text(p + 8, '</string>');
       if (S.startsWith('<string/>', p)) {
         P = p + 9;
         return '';
@@ -253,7 +254,7 @@ function parseInteger(from: number): number {
     if (Number.isNaN(v)) fail(`bad <integer> ${JSON.stringify(raw.slice(0, 40))}`, from);
     return v;
   }
-  if (!S.startsWith('</integer>', i)) badClose(i, '</integer>', from);
+  if (!integerCloseAt(S, i)) badClose(i, '</integer>', from);
   P = i + 10;
   if (nd > 15) n = Number(S.slice(d0, i)); // exact rounding for long digit strings
   return neg ? -n : n;
@@ -307,7 +308,7 @@ function parseReal(from: number): number {
     if (ed === 0) c = -1; // force the general path
     exp += eneg ? -e : e;
   }
-  if (c === C_LT && nd > 0 && nd <= 15 && S.startsWith('</real>', i)) {
+  if (c === C_LT && nd > 0 && nd <= 15 && realCloseAt(S, i)) {
     P = i + 7;
     let v: number;
     if (exp === 0) v = m;
@@ -351,8 +352,8 @@ function dictNext(): boolean {
   const p = P;
   if (S.charCodeAt(p) === C_LT) {
     const c = S.charCodeAt(p + 1);
-    if (c === 107 && S.startsWith('<key>', p)) return false; // k
-    if (c === C_SLASH && S.startsWith('</dict>', p)) {
+    if (c === 107 && keyOpenAt(S, p)) return false; // k
+    if (c === C_SLASH && dictCloseAt(S, p)) {
       P = p + 7;
       return true;
     }
@@ -488,7 +489,7 @@ function skipValue(): void {
     if (p >= LEN) cut('value');
     fail('expected a value element');
   }
-  if (S.startsWith('<dict>', p)) return skipContainer(p + 6, true);
+  if (dictOpenAt(S, p)) return skipContainer(p + 6, true);
   if (S.startsWith('<array>', p)) return skipContainer(p + 7, false);
   const gt = S.indexOf('>', p);
   if (gt < 0) cut('tag', p);
