@@ -206,13 +206,7 @@ function parseValue(sel: Sel): PlistValue {
  * elements), entity-decoded when it contains `&`. Leaves P after the close tag.
  */
 function text(from: number, close: string): string {
-  const lt = S.indexOf('<', from);
-  if (lt < 0) cut(close.slice(2, -1), from);
-  if (!S.startsWith(close, lt)) {
-    if (lt + close.length > LEN && close.startsWith(S.slice(lt))) cut(close.slice(2, -1), from);
-    fail(`expected ${close}`, lt);
-  }
-  P = lt + close.length;
+  const lt = closeTag(from, close);
   const s = S.slice(from, lt);
   return s.indexOf('&') < 0 ? s : decodeEntities(s, from);
 }

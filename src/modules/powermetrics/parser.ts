@@ -48,6 +48,37 @@ function findEnd(b: Buffer, from: number): number {
     p = h + 1;
   }
 }
+/** Index of the first '</plist>' in `text`, or -1 (findEnd on decoded text). */
+function findEndIn(text: string): number {
+  let p = 2;
+  for (;;) {
+    const h = text.indexOf('plist>', p);
+    if (h < 0) return -1;
+    if (text.charCodeAt(h - 1) === 0x2f && text.charCodeAt(h - 2) === 0x3c) return h - 2;
+    p = h + 1;
+  }
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** True when b[at - 8, at) is '</plist>'. */
+function endsWithPlistEnd(b: Buffer, at: number): boolean {
+  for (let i = 0; i < 8; i++) if (b[at - 8 + i] !== PLIST_END[i]) return false;
+  return true;
+}
+
+/**
+ * A document decoded ahead of framing (see `fastEnd` in createPowermetricsParser): the text of
+ * bytes [start, end) of the current work buffer.
+ */
+interface Decoded {
+  start: number;
+  end: number;
+  text: string;
+}
+
 const DEFAULT_MAX_DOC = 8 * 1024 * 1024;
 /** Smallest holding buffer once one is needed (a powermetrics document is 10–70 KB). */
 const MIN_HOLD = 64 * 1024;
@@ -82,8 +113,8 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
   const at = (offset: number) => ({ offset });
 
   /** Handle bytes [a, b) of `work` that end with '</plist>'. */
-  function region(work: Buffer, a: number, b: number, out: Result[]): void {
-    const first = findStart(work, a);
+  function region(work: Buffer, a: number, b: number, out: Result[], pre?: Decoded): void {
+    const first = pre === undefined ? findStart(work, a) : pre.start;
     if (first < 0 || first >= b) {
       if (!discarding && !isBlank(work, a, b)) out.push(parseError('powermetrics', 'malformed', `${b - a} bytes ending in </plist> without <?xml`, at(base + a)));
       return; // still discarding: this was the tail of the oversized document
@@ -98,7 +129,7 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
       out.push(parseError('powermetrics', 'truncated', 'document cut off by the start of another document', at(base + start)));
       start = next;
     }
-    const text = work.toString('utf8', start, b);
+    const text = pre !== undefined && pre.start === start && pre.end === b ? pre.text : work.toString('utf8', start, b);
     for (const r of parsePowermetricsDocument(text, { ...docOptions, offset: base + start })) out.push(r);
   }
 
@@ -116,6 +147,28 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
       buf.copy(smaller, 0, 0, len);
       buf = smaller;
     }
+  }
+
+  /**
+   * The usual shape, found without scanning the bytes: from `pos`, a document starting within 7 bytes
+   * of `from` (so no '</plist>' can start before it; with `from` = the resume point of the byte scan)
+   * whose bytes up to the next NUL (or the end of the bytes), less trailing whitespace, end with
+   * '</plist>'. That candidate is decoded first and the search for the first '</plist>' runs on the
+   * decoded text, which the decoding has just brought into the CPU cache; the byte scan (findEnd)
+   * read cold memory. The document is used only when that first '</plist>' is the candidate's end,
+   * which makes the result the same as findEnd's: each ASCII byte decodes to one character (checked:
+   * the text has one character per byte), so positions match. Otherwise undefined, and the decoded
+   * text is still handed on when findEnd lands on the same end.
+   */
+  function fastEnd(work: Buffer, pos: number, from: number): Decoded | undefined {
+    const start = findStart(work, pos);
+    if (start < 0 || start - from >= PLIST_END.length) return undefined;
+    const nul = work.indexOf(0, start);
+    let end = nul < 0 ? work.length : nul;
+    while (end > start && isWs(work[end - 1]!)) end--;
+    if (end - start < 2 * PLIST_END.length || !endsWithPlistEnd(work, end)) return undefined;
+    const text = work.toString('utf8', start, end);
+    return { start, end, text };
   }
 
   function push(chunk: Uint8Array | string): Result[] {
@@ -138,11 +191,14 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     const out: Result[] = [];
     let pos = 0;
     for (;;) {
-      const e = findEnd(work, Math.max(pos, scanned - (PLIST_END.length - 1)));
+      const from = Math.max(pos, scanned - (PLIST_END.length - 1));
+      const pre = fastEnd(work, pos, from);
+      const sure = pre !== undefined && pre.text.length === pre.end - pre.start && findEndIn(pre.text) === pre.text.length - PLIST_END.length;
+      const e = sure ? pre.end - PLIST_END.length : findEnd(work, from);
       if (e < 0) break;
       const end = e + PLIST_END.length;
       sawContent = true;
-      region(work, pos, end, out);
+      region(work, pos, end, out, pre);
       pos = end;
       scanned = end;
     }
