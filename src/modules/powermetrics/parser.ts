@@ -82,6 +82,8 @@ interface Decoded {
 const DEFAULT_MAX_DOC = 8 * 1024 * 1024;
 /** Smallest holding buffer once one is needed (a powermetrics document is 10–70 KB). */
 const MIN_HOLD = 64 * 1024;
+/** Holding buffer for a tail of a few bytes (from Buffer's shared pool, no allocation of its own). */
+const SMALL_HOLD = 256;
 const EMPTY = Buffer.alloc(0);
 
 function isBlank(b: Uint8Array, from: number, to: number): boolean {
@@ -138,7 +140,8 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     if (work === buf) {
       if (from > 0) buf.copyWithin(0, from, len);
     } else {
-      if (n > buf.length) buf = Buffer.allocUnsafe(Math.max(n, MIN_HOLD, buf.length * 2));
+      // A few bytes (the newline after '</plist>') take a small pooled buffer, not MIN_HOLD.
+      if (n > buf.length) buf = Buffer.allocUnsafe(n <= SMALL_HOLD ? SMALL_HOLD : Math.max(n, MIN_HOLD, buf.length * 2));
       work.copy(buf, 0, from);
     }
     len = n;
