@@ -18,10 +18,13 @@
  *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, check on)
  *   decode (bytes → text)      part of `stream`, shown on its own: one UTF-8 decode of each document's bytes
  *                              (<?xml … </plist>), as the stream does before scanning it
+ *   doc → sample (+ check), flat   the default case on the text the stream scans: each
+ *                              document decoded on its own (a flat string), decoded before timing
  *
- * The plist/document rows scan texts split from one decoded string: V8 makes those sliced strings, which it
- * reads somewhat slower than the fresh flat string the stream decodes per document. So `stream` minus
- * `document → sample (+ check)` understates framing + decode; the decode row shows that part directly.
+ * The other plist/document rows scan texts split from one decoded string: V8 makes those sliced strings,
+ * which it reads slower than the fresh flat string the stream decodes per document (under --no-opt much
+ * slower). So `stream` ≈ decode + `doc → sample (+ check), flat` + the framing search; `stream`
+ * minus the sliced-text row understates framing + decode.
  *
  * Run: `npm run bench -- powermetrics` (bench/index.ts runs this file with --expose-gc).
  */
@@ -88,6 +91,7 @@ for (const cap of CAPTURES) {
   // Byte range of each document, for the decode row.
   const ranges: Array<[number, number]> = [];
   for (let a = bytes.indexOf('<?xml'); a >= 0; a = bytes.indexOf('<?xml', a + 1)) ranges.push([a, bytes.indexOf('</plist>', a) + '</plist>'.length]);
+  const flat = ranges.map(([a, b]) => bytes.toString('utf8', a, b));
   const n = docs.length;
   const plistBytes = docs.reduce((a, d) => a + d.length, 0) / n;
   const jsonBytes = jsons.reduce((a, d) => a + d.length, 0) / n;
@@ -106,6 +110,7 @@ for (const cap of CAPTURES) {
       },
     ],
     ['decode (bytes → text)', () => ranges.map(([a, b]) => bytes.toString('utf8', a, b))],
+    ['doc → sample (+ check), flat', () => flat.map((d) => parsePowermetricsDocument(d))],
   ];
   console.log(`\n${cap.label}: ${n} docs, ${Math.round(plistBytes)} plist chars/doc, ${Math.round(jsonBytes)} JSON chars/doc`);
   console.log(`${'case'.padEnd(30)} ${'median µs'.padStart(9)} ${'p90 µs'.padStart(9)}  ratio to JSON.parse (median of paired runs)`);
