@@ -77,6 +77,8 @@ interface Decoded {
   start: number;
   end: number;
   text: string;
+  /** findStart(work, start + 5): where the next document starts, or -1. */
+  next: number;
 }
 
 const DEFAULT_MAX_DOC = 8 * 1024 * 1024;
@@ -126,7 +128,7 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     discarding = false;
     let start = first;
     for (;;) {
-      const next = findStart(work, start + 5);
+      const next = pre !== undefined && start === pre.start ? pre.next : findStart(work, start + 5);
       if (next < 0 || next >= b) break;
       out.push(parseError('powermetrics', 'truncated', 'document cut off by the start of another document', at(base + start)));
       start = next;
@@ -153,10 +155,10 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
   }
 
   /**
-   * The usual shape, found without scanning the bytes: from `pos`, a document starting within 7 bytes
-   * of `from` (so no '</plist>' can start before it; with `from` = the resume point of the byte scan)
-   * whose bytes up to the next NUL (or the end of the bytes), less trailing whitespace, end with
-   * '</plist>'. That candidate is decoded first and the search for the first '</plist>' runs on the
+   * The usual shape, found without scanning the bytes for '</plist>': from `pos`, a document starting
+   * within 7 bytes of `from` (so no '</plist>' can start before it; with `from` = the resume point of
+   * the byte scan) whose bytes up to the next '<?xml' (or the end of the bytes), less trailing
+   * whitespace and NULs, end with '</plist>'. That candidate is decoded first and the search for the first '</plist>' runs on the
    * decoded text, which the decoding has just brought into the CPU cache; the byte scan (findEnd)
    * read cold memory. The document is used only when that first '</plist>' is the candidate's end,
    * which makes the result the same as findEnd's: each ASCII byte decodes to one character (checked:
@@ -166,12 +168,12 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
   function fastEnd(work: Buffer, pos: number, from: number): Decoded | undefined {
     const start = findStart(work, pos);
     if (start < 0 || start - from >= PLIST_END.length) return undefined;
-    const nul = work.indexOf(0, start);
-    let end = nul < 0 ? work.length : nul;
-    while (end > start && isWs(work[end - 1]!)) end--;
+    const next = findStart(work, start + 5); // region() needs it too
+    let end = next < 0 ? work.length : next;
+    while (end > start && (isWs(work[end - 1]!) || work[end - 1] === 0)) end--;
     if (end - start < 2 * PLIST_END.length || !endsWithPlistEnd(work, end)) return undefined;
     const text = work.toString('utf8', start, end);
-    return { start, end, text };
+    return { start, end, text, next };
   }
 
   function push(chunk: Uint8Array | string): Result[] {
