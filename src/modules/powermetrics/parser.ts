@@ -5,7 +5,8 @@
  * written *before* the next document, so a document is emitted as soon as its `</plist>` arrives,
  * never when the next NUL comes (that would lag one interval). Framing works on bytes (chunks can
  * split anywhere, even inside a multi-byte UTF-8 character); each complete document is decoded
- * once and mapped by ./document.ts.
+ * once and mapped by ./document.ts. In the usual shape the document is decoded before the search
+ * for its first `</plist>`, which then runs on the cache-hot text (`fastEnd`).
  */
 import type { StreamParser } from '../../parsers/parser.ts';
 import { safely } from '../../parsers/parser.ts';
@@ -155,15 +156,14 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
   }
 
   /**
-   * The usual shape, found without scanning the bytes for '</plist>': from `pos`, a document starting
-   * within 7 bytes of `from` (so no '</plist>' can start before it; with `from` = the resume point of
-   * the byte scan) whose bytes up to the next '<?xml' (or the end of the bytes), less trailing
-   * whitespace and NULs, end with '</plist>'. That candidate is decoded first and the search for the first '</plist>' runs on the
-   * decoded text, which the decoding has just brought into the CPU cache; the byte scan (findEnd)
-   * read cold memory. The document is used only when that first '</plist>' is the candidate's end,
-   * which makes the result the same as findEnd's: each ASCII byte decodes to one character (checked:
-   * the text has one character per byte), so positions match. Otherwise undefined, and the decoded
-   * text is still handed on when findEnd lands on the same end.
+   * The usual shape, decoded before the search for its end: from `pos`, a document starting within 7
+   * bytes of `from` (so no '</plist>' can start before it; `from` is where the byte scan resumes)
+   * whose bytes up to the next '<?xml' (or the end of the bytes), less trailing whitespace and NULs,
+   * end with '</plist>'. Returns that candidate decoded (or undefined). push() then looks for the
+   * first '</plist>' in the decoded text, which the decoding has just brought into the CPU cache
+   * (the byte scan, findEnd, reads cold memory), and takes the candidate only when that first one is
+   * its end and the text has one character per byte (so positions match findEnd's). Otherwise the
+   * byte scan runs, and region() still reuses the text when the scan lands on the same end.
    */
   function fastEnd(work: Buffer, pos: number, from: number): Decoded | undefined {
     const start = findStart(work, pos);
