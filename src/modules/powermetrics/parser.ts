@@ -5,8 +5,8 @@
  * written *before* the next document, so a document is emitted as soon as its `</plist>` arrives,
  * never when the next NUL comes (that would lag one interval). Framing works on bytes (chunks can
  * split anywhere, even inside a multi-byte UTF-8 character); each complete document is decoded
- * once and mapped by ./document.ts. In the usual shape the document is decoded before the search
- * for its first `</plist>`, which then runs on the cache-hot text (`fastEnd`).
+ * once and mapped by ./document.ts. In the usual shape the document is decoded just before the
+ * byte search for its first `</plist>`, which then reads cache-warm bytes (`fastEnd`).
  */
 import type { StreamParser } from '../../parsers/parser.ts';
 import { safely } from '../../parsers/parser.ts';
@@ -49,17 +49,6 @@ function findEnd(b: Buffer, from: number): number {
     p = h + 1;
   }
 }
-/** Index of the first '</plist>' in `text`, or -1 (findEnd on decoded text). */
-function findEndIn(text: string): number {
-  let p = 2;
-  for (;;) {
-    const h = text.indexOf('plist>', p);
-    if (h < 0) return -1;
-    if (text.charCodeAt(h - 1) === 0x2f && text.charCodeAt(h - 2) === 0x3c) return h - 2;
-    p = h + 1;
-  }
-}
-
 function isWs(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
@@ -156,14 +145,13 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
   }
 
   /**
-   * The usual shape, decoded before the search for its end: from `pos`, a document starting within 7
-   * bytes of `from` (so no '</plist>' can start before it; `from` is where the byte scan resumes)
-   * whose bytes up to the next '<?xml' (or the end of the bytes), less trailing whitespace and NULs,
-   * end with '</plist>'. Returns that candidate decoded (or undefined). push() then looks for the
-   * first '</plist>' in the decoded text, which the decoding has just brought into the CPU cache
-   * (the byte scan, findEnd, reads cold memory), and takes the candidate only when that first one is
-   * its end and the text has one character per byte (so positions match findEnd's). Otherwise the
-   * byte scan runs, and region() still reuses the text when the scan lands on the same end.
+   * The usual shape, decoded before the search for its end: from `pos`, a document starting within
+   * 7 bytes of `from`, where the byte scan resumes (with more text before it the plain path runs, so
+   * nothing is decoded twice), whose bytes up to the next '<?xml' (or the end of the bytes), less
+   * trailing whitespace and NULs, end with '</plist>'. Returns that candidate decoded, or undefined.
+   * Decoding first brings the bytes into the CPU cache, so the search for the first '</plist>' that
+   * follows (findEnd, unchanged: it alone decides where the document ends) reads warm memory instead
+   * of cold; region() uses the text when findEnd lands on the candidate's end.
    */
   function fastEnd(work: Buffer, pos: number, from: number): Decoded | undefined {
     const start = findStart(work, pos);
@@ -198,8 +186,7 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     for (;;) {
       const from = Math.max(pos, scanned - (PLIST_END.length - 1));
       const pre = fastEnd(work, pos, from);
-      const sure = pre !== undefined && pre.text.length === pre.end - pre.start && findEndIn(pre.text) === pre.text.length - PLIST_END.length;
-      const e = sure ? pre.end - PLIST_END.length : findEnd(work, from);
+      const e = findEnd(work, from);
       if (e < 0) break;
       const end = e + PLIST_END.length;
       sawContent = true;
