@@ -465,7 +465,10 @@ function parseArray(item: Sel): PlistValue[] {
       if (P + 8 > LEN) cut('array');
       fail('expected </array>');
     }
-    out.push(parseValue(item));
+    if (typeof item === 'object' && item.kind === 1 && dictOpenAt(S, P)) {
+      P += 6; // what parseValue would do, without its dispatch (arrays of dicts: DVFS states, tasks)
+      out.push(parseDictSel(item));
+    } else out.push(parseValue(item));
   }
   DEPTH--;
   return out;
