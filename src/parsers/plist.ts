@@ -437,7 +437,11 @@ function parseDictSel(sel: SelDict): PlistDict {
       }
     }
     if (hit !== undefined) {
-      obj[hit.key] = parseValue(hit.sel);
+      // A number right after </key> (most wanted values) is parsed without parseValue's dispatch.
+      const c1 = S.charCodeAt(P + 1);
+      if (c1 === 105 && integerOpenAt(S, P)) obj[hit.key] = parseInteger(P + 9);
+      else if (c1 === 114 && realOpenAt(S, P)) obj[hit.key] = parseReal(P + 6);
+      else obj[hit.key] = parseValue(hit.sel);
       continue;
     }
     // A key written with entities could still name a wanted key: decode and look it up.
