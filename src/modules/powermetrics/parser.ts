@@ -8,6 +8,7 @@
  * once and mapped by ./document.ts. In the usual shape the document is decoded just before the
  * byte search for its first `</plist>`, which then reads cache-warm bytes (`fastEnd`).
  */
+import { isAscii } from 'node:buffer';
 import type { StreamParser } from '../../parsers/parser.ts';
 import { safely } from '../../parsers/parser.ts';
 import type { ParseError } from '../../samples.ts';
@@ -160,7 +161,8 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     let end = next < 0 ? work.length : next;
     while (end > start && (isWs(work[end - 1]!) || work[end - 1] === 0)) end--;
     if (end - start < 2 * PLIST_END.length || !endsWithPlistEnd(work, end)) return undefined;
-    const text = work.toString('utf8', start, end);
+    // ASCII (the usual case) is copied as Latin-1, which skips the UTF-8 decoder: same string.
+    const text = isAscii(work.subarray(start, end)) ? work.toString('latin1', start, end) : work.toString('utf8', start, end);
     return { start, end, text, next };
   }
 
