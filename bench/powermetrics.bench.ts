@@ -16,9 +16,20 @@
  *   document → sample (+ schema check)  the default: the above plus the PowermetricsSample check of each sample
  *                                       (hand-written, src/modules/powermetrics/check.ts; zod before 51318bb)
  *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, check on)
+ *   decode (bytes → text)      part of `stream`, shown on its own: one decode of each document's bytes
+ *                              (<?xml … </plist>) as the stream does it before scanning (an ASCII check,
+ *                              then a Latin-1 copy; UTF-8 when not ASCII)
+ *   doc → sample (+ check), flat   the default case on the text the stream scans: each
+ *                              document decoded on its own (a flat string), decoded before timing
+ *
+ * The other plist/document rows scan texts split from one decoded string: V8 makes those sliced strings,
+ * which it reads slower than the fresh flat string the stream decodes per document (under --no-opt much
+ * slower). So `stream` ≈ decode + `doc → sample (+ check), flat` + the framing search; `stream`
+ * minus the sliced-text row understates framing + decode.
  *
  * Run: `npm run bench -- powermetrics` (bench/index.ts runs this file with --expose-gc).
  */
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePlist } from '../src/parsers/plist.ts';
@@ -79,6 +90,10 @@ for (const cap of CAPTURES) {
     if (!r.ok) throw new Error(`fixture does not parse: ${r.message}`);
     return JSON.stringify(r.value);
   });
+  // Byte range of each document, for the decode row.
+  const ranges: Array<[number, number]> = [];
+  for (let a = bytes.indexOf('<?xml'); a >= 0; a = bytes.indexOf('<?xml', a + 1)) ranges.push([a, bytes.indexOf('</plist>', a) + '</plist>'.length]);
+  const flat = ranges.map(([a, b]) => bytes.toString('utf8', a, b));
   const n = docs.length;
   const plistBytes = docs.reduce((a, d) => a + d.length, 0) / n;
   const jsonBytes = jsons.reduce((a, d) => a + d.length, 0) / n;
@@ -96,6 +111,8 @@ for (const cap of CAPTURES) {
         return [...p.push(bytes), ...p.end()];
       },
     ],
+    ['decode (bytes → text)', () => ranges.map(([a, b]) => (isAscii(bytes.subarray(a, b)) ? bytes.toString('latin1', a, b) : bytes.toString('utf8', a, b)))],
+    ['doc → sample (+ check), flat', () => flat.map((d) => parsePowermetricsDocument(d))],
   ];
   console.log(`\n${cap.label}: ${n} docs, ${Math.round(plistBytes)} plist chars/doc, ${Math.round(jsonBytes)} JSON chars/doc`);
   console.log(`${'case'.padEnd(30)} ${'median µs'.padStart(9)} ${'p90 µs'.padStart(9)}  ratio to JSON.parse (median of paired runs)`);

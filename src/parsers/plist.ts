@@ -23,6 +23,7 @@
  */
 import { compile, decodeData, decodeEntities, PlistDate, PlistFail } from './plist-model.ts';
 import type { PlistDict, PlistOptions, PlistResult, PlistValue, Sel, SelArray, SelDict, SelEntry } from './plist-model.ts';
+import { dictCloseAt, dictOpenAt, integerCloseAt, integerOpenAt, keyOpenAt, realCloseAt, realOpenAt, stringOpenAt } from './plist-tags.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Scanner state. Module-level (the scanner is synchronous and not re-entrant) so the hot
@@ -145,7 +146,7 @@ function parseValue(sel: Sel): PlistValue {
   }
   switch (S.charCodeAt(p + 1)) {
     case 100: // d: dict, date, data
-      if (S.startsWith('<dict>', p)) {
+      if (dictOpenAt(S, p)) {
         P = p + 6;
         return typeof sel === 'object' && sel.kind === 1 ? parseDictSel(sel) : parseDictAll();
       }
@@ -171,13 +172,13 @@ function parseValue(sel: Sel): PlistValue {
       }
       break;
     case 105: // i: integer
-      if (S.startsWith('<integer>', p)) return parseInteger(p + 9);
+      if (integerOpenAt(S, p)) return parseInteger(p + 9);
       break;
     case 114: // r: real
-      if (S.startsWith('<real>', p)) return parseReal(p + 6);
+      if (realOpenAt(S, p)) return parseReal(p + 6);
       break;
     case 115: // s: string
-      if (S.startsWith('<string>', p)) return text(p + 8, '</string>');
+      if (stringOpenAt(S, p)) return text(p + 8, '</string>');
       if (S.startsWith('<string/>', p)) {
         P = p + 9;
         return '';
@@ -205,13 +206,7 @@ function parseValue(sel: Sel): PlistValue {
  * elements), entity-decoded when it contains `&`. Leaves P after the close tag.
  */
 function text(from: number, close: string): string {
-  const lt = S.indexOf('<', from);
-  if (lt < 0) cut(close.slice(2, -1), from);
-  if (!S.startsWith(close, lt)) {
-    if (lt + close.length > LEN && close.startsWith(S.slice(lt))) cut(close.slice(2, -1), from);
-    fail(`expected ${close}`, lt);
-  }
-  P = lt + close.length;
+  const lt = closeTag(from, close);
   const s = S.slice(from, lt);
   return s.indexOf('&') < 0 ? s : decodeEntities(s, from);
 }
@@ -253,7 +248,7 @@ function parseInteger(from: number): number {
     if (Number.isNaN(v)) fail(`bad <integer> ${JSON.stringify(raw.slice(0, 40))}`, from);
     return v;
   }
-  if (!S.startsWith('</integer>', i)) badClose(i, '</integer>', from);
+  if (!integerCloseAt(S, i)) badClose(i, '</integer>', from);
   P = i + 10;
   if (nd > 15) n = Number(S.slice(d0, i)); // exact rounding for long digit strings
   return neg ? -n : n;
@@ -307,7 +302,7 @@ function parseReal(from: number): number {
     if (ed === 0) c = -1; // force the general path
     exp += eneg ? -e : e;
   }
-  if (c === C_LT && nd > 0 && nd <= 15 && S.startsWith('</real>', i)) {
+  if (c === C_LT && nd > 0 && nd <= 15 && realCloseAt(S, i)) {
     P = i + 7;
     let v: number;
     if (exp === 0) v = m;
@@ -351,8 +346,8 @@ function dictNext(): boolean {
   const p = P;
   if (S.charCodeAt(p) === C_LT) {
     const c = S.charCodeAt(p + 1);
-    if (c === 107 && S.startsWith('<key>', p)) return false; // k
-    if (c === C_SLASH && S.startsWith('</dict>', p)) {
+    if (c === 107 && keyOpenAt(S, p)) return false; // k
+    if (c === C_SLASH && dictCloseAt(S, p)) {
       P = p + 7;
       return true;
     }
@@ -389,12 +384,17 @@ function parseDictSeek(sel: SelDict): PlistDict {
   const obj: PlistDict = {};
   for (let i = 0; i < sel.needles.length; i++) {
     const e = sel.needles[i]!;
+    // The last occurrence outside nested dicts wins (as in walk mode), so search backwards from the
+    // dict's end: powermetrics prints the wanted task keys near the end of each task dict.
     let at = -1;
-    for (let h = S.indexOf(e.needle, start); h >= 0 && h < end; h = S.indexOf(e.needle, h + e.needle.length)) {
+    for (let h = S.lastIndexOf(e.needle, end - 1); h >= start; h = h === 0 ? -1 : S.lastIndexOf(e.needle, h - 1)) {
       if (S.charCodeAt(h - 1) !== C_GT || !S.startsWith('<key>', h - 5)) continue;
       let inside = false;
       for (let j = 0; j < nested.length; j += 2) if (h > nested[j]! && h < nested[j + 1]!) inside = true;
-      if (!inside) at = h; // the last one wins, as in walk mode
+      if (!inside) {
+        at = h;
+        break;
+      }
     }
     if (at < 0) continue;
     P = at + e.needle.length;
@@ -437,7 +437,11 @@ function parseDictSel(sel: SelDict): PlistDict {
       }
     }
     if (hit !== undefined) {
-      obj[hit.key] = parseValue(hit.sel);
+      // A number right after </key> (most wanted values) is parsed without parseValue's dispatch.
+      const c1 = S.charCodeAt(P + 1);
+      if (c1 === 105 && integerOpenAt(S, P)) obj[hit.key] = parseInteger(P + 9);
+      else if (c1 === 114 && realOpenAt(S, P)) obj[hit.key] = parseReal(P + 6);
+      else obj[hit.key] = parseValue(hit.sel);
       continue;
     }
     // A key written with entities could still name a wanted key: decode and look it up.
@@ -465,7 +469,10 @@ function parseArray(item: Sel): PlistValue[] {
       if (P + 8 > LEN) cut('array');
       fail('expected </array>');
     }
-    out.push(parseValue(item));
+    if (typeof item === 'object' && item.kind === 1 && dictOpenAt(S, P)) {
+      P += 6; // what parseValue would do, without its dispatch (arrays of dicts: DVFS states, tasks)
+      out.push(parseDictSel(item));
+    } else out.push(parseValue(item));
   }
   DEPTH--;
   return out;
@@ -483,7 +490,7 @@ function skipValue(): void {
     if (p >= LEN) cut('value');
     fail('expected a value element');
   }
-  if (S.startsWith('<dict>', p)) return skipContainer(p + 6, true);
+  if (dictOpenAt(S, p)) return skipContainer(p + 6, true);
   if (S.startsWith('<array>', p)) return skipContainer(p + 7, false);
   const gt = S.indexOf('>', p);
   if (gt < 0) cut('tag', p);

@@ -5,8 +5,10 @@
  * written *before* the next document, so a document is emitted as soon as its `</plist>` arrives,
  * never when the next NUL comes (that would lag one interval). Framing works on bytes (chunks can
  * split anywhere, even inside a multi-byte UTF-8 character); each complete document is decoded
- * once and mapped by ./document.ts.
+ * once and mapped by ./document.ts. In the usual shape the document is decoded just before the
+ * byte search for its first `</plist>`, which then reads cache-warm bytes (`fastEnd`).
  */
+import { isAscii } from 'node:buffer';
 import type { StreamParser } from '../../parsers/parser.ts';
 import { safely } from '../../parsers/parser.ts';
 import type { ParseError } from '../../samples.ts';
@@ -48,9 +50,33 @@ function findEnd(b: Buffer, from: number): number {
     p = h + 1;
   }
 }
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** True when b[at - 8, at) is '</plist>'. */
+function endsWithPlistEnd(b: Buffer, at: number): boolean {
+  for (let i = 0; i < 8; i++) if (b[at - 8 + i] !== PLIST_END[i]) return false;
+  return true;
+}
+
+/**
+ * A document decoded ahead of framing (see `fastEnd` in createPowermetricsParser): the text of
+ * bytes [start, end) of the current work buffer.
+ */
+interface Decoded {
+  start: number;
+  end: number;
+  text: string;
+  /** findStart(work, start + 5): where the next document starts, or -1. */
+  next: number;
+}
+
 const DEFAULT_MAX_DOC = 8 * 1024 * 1024;
 /** Smallest holding buffer once one is needed (a powermetrics document is 10–70 KB). */
 const MIN_HOLD = 64 * 1024;
+/** Holding buffer for a tail of a few bytes (from Buffer's shared pool, no allocation of its own). */
+const SMALL_HOLD = 256;
 const EMPTY = Buffer.alloc(0);
 
 function isBlank(b: Uint8Array, from: number, to: number): boolean {
@@ -82,8 +108,8 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
   const at = (offset: number) => ({ offset });
 
   /** Handle bytes [a, b) of `work` that end with '</plist>'. */
-  function region(work: Buffer, a: number, b: number, out: Result[]): void {
-    const first = findStart(work, a);
+  function region(work: Buffer, a: number, b: number, out: Result[], pre?: Decoded): void {
+    const first = pre === undefined ? findStart(work, a) : pre.start;
     if (first < 0 || first >= b) {
       if (!discarding && !isBlank(work, a, b)) out.push(parseError('powermetrics', 'malformed', `${b - a} bytes ending in </plist> without <?xml`, at(base + a)));
       return; // still discarding: this was the tail of the oversized document
@@ -93,12 +119,12 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     discarding = false;
     let start = first;
     for (;;) {
-      const next = findStart(work, start + 5);
+      const next = pre !== undefined && start === pre.start ? pre.next : findStart(work, start + 5);
       if (next < 0 || next >= b) break;
       out.push(parseError('powermetrics', 'truncated', 'document cut off by the start of another document', at(base + start)));
       start = next;
     }
-    const text = work.toString('utf8', start, b);
+    const text = pre !== undefined && pre.start === start && pre.end === b ? pre.text : work.toString('utf8', start, b);
     for (const r of parsePowermetricsDocument(text, { ...docOptions, offset: base + start })) out.push(r);
   }
 
@@ -107,7 +133,8 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     if (work === buf) {
       if (from > 0) buf.copyWithin(0, from, len);
     } else {
-      if (n > buf.length) buf = Buffer.allocUnsafe(Math.max(n, MIN_HOLD, buf.length * 2));
+      // A few bytes (the newline after '</plist>') take a small pooled buffer, not MIN_HOLD.
+      if (n > buf.length) buf = Buffer.allocUnsafe(n <= SMALL_HOLD ? SMALL_HOLD : Math.max(n, MIN_HOLD, buf.length * 2));
       work.copy(buf, 0, from);
     }
     len = n;
@@ -116,6 +143,27 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
       buf.copy(smaller, 0, 0, len);
       buf = smaller;
     }
+  }
+
+  /**
+   * The usual shape, decoded before the search for its end: from `pos`, a document starting within
+   * 7 bytes of `from`, where the byte scan resumes (with more text before it the plain path runs, so
+   * nothing is decoded twice), whose bytes up to the next '<?xml' (or the end of the bytes), less
+   * trailing whitespace and NULs, end with '</plist>'. Returns that candidate decoded, or undefined.
+   * Decoding first brings the bytes into the CPU cache, so the search for the first '</plist>' that
+   * follows (findEnd, unchanged: it alone decides where the document ends) reads warm memory instead
+   * of cold; region() uses the text when findEnd lands on the candidate's end.
+   */
+  function fastEnd(work: Buffer, pos: number, from: number): Decoded | undefined {
+    const start = findStart(work, pos);
+    if (start < 0 || start - from >= PLIST_END.length) return undefined;
+    const next = findStart(work, start + 5); // region() needs it too
+    let end = next < 0 ? work.length : next;
+    while (end > start && (isWs(work[end - 1]!) || work[end - 1] === 0)) end--;
+    if (end - start < 2 * PLIST_END.length || !endsWithPlistEnd(work, end)) return undefined;
+    // ASCII (the usual case) is copied as Latin-1, which skips the UTF-8 decoder: same string.
+    const text = isAscii(work.subarray(start, end)) ? work.toString('latin1', start, end) : work.toString('utf8', start, end);
+    return { start, end, text, next };
   }
 
   function push(chunk: Uint8Array | string): Result[] {
@@ -138,11 +186,13 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     const out: Result[] = [];
     let pos = 0;
     for (;;) {
-      const e = findEnd(work, Math.max(pos, scanned - (PLIST_END.length - 1)));
+      const from = Math.max(pos, scanned - (PLIST_END.length - 1));
+      const pre = fastEnd(work, pos, from);
+      const e = findEnd(work, from);
       if (e < 0) break;
       const end = e + PLIST_END.length;
       sawContent = true;
-      region(work, pos, end, out);
+      region(work, pos, end, out, pre);
       pos = end;
       scanned = end;
     }

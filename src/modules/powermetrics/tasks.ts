@@ -74,10 +74,11 @@ export function addUsage(into: AppUsage, u: AppUsage): void {
   into.cpuTimeS += u.cpuTimeS;
   into.diskReadBytes += u.diskReadBytes;
   into.diskWriteBytes += u.diskWriteBytes;
-  for (const f of OPTIONAL_FIELDS) {
-    const x = u[f];
-    if (x !== undefined) into[f] = (into[f] ?? 0) + x;
-  }
+  // The optional fields one by one, in OPTIONAL_FIELDS order (named, not keyed: this runs per app per sample).
+  if (u.gpuTimeS !== undefined) into.gpuTimeS = (into.gpuTimeS ?? 0) + u.gpuTimeS;
+  if (u.energyImpact !== undefined) into.energyImpact = (into.energyImpact ?? 0) + u.energyImpact;
+  if (u.netRxBytes !== undefined) into.netRxBytes = (into.netRxBytes ?? 0) + u.netRxBytes;
+  if (u.netTxBytes !== undefined) into.netTxBytes = (into.netTxBytes ?? 0) + u.netTxBytes;
 }
 
 function rowUsage(d: PlistDict, net: { rx: number; tx: number } | undefined, invalid: { n: number }): AppUsage {
@@ -147,7 +148,11 @@ export function readAppWindow(root: PlistDict): { window: AppWindow; invalid: nu
     }
     const name = d.name.length > MAX_APP_NAME ? d.name.slice(0, MAX_APP_NAME) : d.name;
     const u = rowUsage(d, by === 'coalition' ? coalitionNet(d) : undefined, invalid);
-    for (const f of OPTIONAL_FIELDS) if (u[f] !== undefined) seen.add(f);
+    // Named checks in OPTIONAL_FIELDS order (the order fields are first seen decides the order `fill` adds them).
+    if (u.gpuTimeS !== undefined) seen.add('gpuTimeS');
+    if (u.energyImpact !== undefined) seen.add('energyImpact');
+    if (u.netRxBytes !== undefined) seen.add('netRxBytes');
+    if (u.netTxBytes !== undefined) seen.add('netTxBytes');
     const have = rows.get(name);
     if (have) addUsage(have, u);
     else if (rows.size < MAX_APPS_PER_DOCUMENT) rows.set(name, u);

@@ -247,6 +247,26 @@ t.test('a document is emitted as soon as its </plist> arrives, not when the next
   t.same(errors(rest), []);
 });
 
+t.test('the first </plist> ends a document even when the bytes up to the NUL end in another one', async (t) => {
+  // The framing decodes a candidate (up to the NUL, less whitespace, ending in </plist>) before
+  // searching it; here the candidate's end is not the first </plist>, so the document ends earlier.
+  const doc = read(M2U).toString('utf8').trimEnd();
+  const bytes = Buffer.from(`${doc}\n<!-- tail -->\n</plist>\n\u0000${doc}\n\u0000`, 'utf8');
+  const check = (rs: R[], how: string) => {
+    t.equal(samples(rs).length, 2, `${how}: both documents`);
+    t.same(
+      errors(rs).map((e) => [e.kind, e.offset]),
+      [['malformed', Buffer.byteLength(doc)]],
+      `${how}: the text after the first </plist> is one malformed region at its offset`,
+    );
+  };
+  check(parseAll(createPowermetricsParser(), bytes), 'one push');
+  const p = createPowermetricsParser();
+  const bytewise: R[] = [];
+  for (let i = 0; i < bytes.length; i += 997) bytewise.push(...p.push(bytes.subarray(i, i + 997)));
+  check([...bytewise, ...p.end()], '997-byte chunks');
+});
+
 t.test('a chunk boundary inside a multi-byte UTF-8 character', async (t) => {
   const text = read(M2U).toString('utf8').replace('<string>Mac14,14</string>', '<string>Mäc14,14 ✓ 🍎</string>');
   const bytes = Buffer.from(text, 'utf8');
