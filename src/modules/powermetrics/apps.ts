@@ -46,6 +46,14 @@ export interface AppTrackerOptions {
   smoothing?: number;
 }
 
+/**
+ * A copy of `s` that shares no storage with the string it was cut from (V8 keeps a substring of 13 or
+ * more characters as a view into its parent): the concatenation is flattened into a new string.
+ */
+export function detached(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 export class AppTracker {
   readonly top: number;
   private readonly hysteresis: number;
@@ -86,7 +94,9 @@ export class AppTracker {
       s.absent = u ? 0 : s.absent + 1;
       s.score = (1 - a) * s.score + a * (u ? rank(u) : 0);
     }
-    for (const [name, u] of w.rows) if (!this.apps.has(name)) this.apps.set(name, { score: a * rank(u), absent: 0, member: false, total: undefined });
+    // A name is a slice of its document's text: kept as a key it would keep that whole 65–130 KB
+    // string alive for as long as the app is tracked, so the tracker keeps its own copy.
+    for (const [name, u] of w.rows) if (!this.apps.has(name)) this.apps.set(detached(name), { score: a * rank(u), absent: 0, member: false, total: undefined });
 
     // Leaving: members absent too long; forgetting: non-members absent too long.
     let members = 0;
