@@ -26,7 +26,9 @@
  * Env: AGENT_BENCH_SECONDS (window, default 60), AGENT_BENCH_STARTUP (default 15),
  * AGENT_BENCH_WARMUP_WINDOWS (default 7), AGENT_BENCH_WINDOWS (steady-state windows, default 5),
  * AGENT_BENCH_BUILD=js|ts to run only one build, AGENT_BENCH_ALL_SOURCES=1 for every source (below),
- * AGENT_BENCH_EXTRA_FLAGS for more Node flags (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`). Run:
+ * AGENT_BENCH_EXTRA_FLAGS for more Node flags (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`),
+ * AGENT_BENCH_REPLAY=m1-pro for the bundled M1 Pro folder instead of m2-ultra (its powermetrics stream
+ * carries the tasks sampler's per-app rows: the agent with tasks on, issue 15). Run:
  * `npm run bench -- agent` (about 14 minutes).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -50,7 +52,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * (synthetic host readings; real M4 IOAccelerator and AP1024Z block-storage captures) to m2-ultra's.
  */
 function replayFolder(): string {
-  const base = join(ROOT, 'fixtures/replay/m2-ultra');
+  const base = join(ROOT, 'fixtures/replay', process.env.AGENT_BENCH_REPLAY ?? 'm2-ultra');
   if (process.env.AGENT_BENCH_ALL_SOURCES !== '1') return base;
   const extra = join(ROOT, 'fixtures/synthetic/replay/fans-and-pressure');
   const dir = mkdtempSync(join(tmpdir(), 'silicon-agent-bench-all-sources-'));
@@ -61,7 +63,7 @@ function replayFolder(): string {
     cpSync(join(extra, file), join(dir, file));
     manifest.sources[name] = other.sources[name];
   }
-  manifest.note = `bench composite: m2-ultra plus host, gpu and disks from the SYNTHETIC fans-and-pressure folder. ${manifest.note ?? ''}`;
+  manifest.note = `bench composite: ${process.env.AGENT_BENCH_REPLAY ?? 'm2-ultra'} plus host, gpu and disks from the SYNTHETIC fans-and-pressure folder. ${manifest.note ?? ''}`;
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;
 }
@@ -176,7 +178,7 @@ async function measure(label: string, cli: string, warmupWindows: number, window
 
   await sleep(STARTUP_S * 1000);
   const total = warmupWindows + windows;
-  console.log(`agent CPU and RSS, ${label}: node ${FLAGS.join(' ')} ${cli.replace(ROOT, '')} run --replay ${REPLAY.startsWith(ROOT) ? REPLAY.slice(ROOT.length) : `${REPLAY} (every source: m2-ultra plus the synthetic host, gpu and disks)`}`);
+  console.log(`agent CPU and RSS, ${label}: node ${FLAGS.join(' ')} ${cli.replace(ROOT, '')} run --replay ${REPLAY.startsWith(ROOT) ? REPLAY.slice(ROOT.length) : `${REPLAY} (every source: ${process.env.AGENT_BENCH_REPLAY ?? 'm2-ultra'} plus the synthetic host, gpu and disks)`}`);
   console.log(
     `  all sources at 1 Hz, OTLP every 10 s; ${STARTUP_S} s start-up, ${warmupWindows} warm-up and ${windows} steady-state window(s) of ${WINDOW_S} s; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
