@@ -46,7 +46,8 @@ const WARMUP_WINDOWS = Number(process.env.AGENT_BENCH_WARMUP_WINDOWS ?? 7);
 const WINDOWS = Number(process.env.AGENT_BENCH_WINDOWS ?? 5);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
- * AGENT_BENCH_ALL_SOURCES=1: every source on (issue 14). The bundled m2-ultra folder has no host, gpu
+ * AGENT_BENCH_ALL_SOURCES=1: every source on (issue 14): the five above at 1 Hz as always, the others at
+ * their default intervals (host, gpu and disks 5 s, network 10 s, filesystems 30 s). The bundled m2-ultra folder has no host, gpu
  * or disks file (no real capture of them from that machine exists), so a temporary folder adds the
  * SYNTHETIC folder fixtures/synthetic/replay/fans-and-pressure's host.jsonl, gpu.txt and disks.txt
  * (synthetic host readings; real M4 IOAccelerator and AP1024Z block-storage captures) to m2-ultra's.
@@ -180,7 +181,7 @@ async function measure(label: string, cli: string, warmupWindows: number, window
   const total = warmupWindows + windows;
   console.log(`agent CPU and RSS, ${label}: node ${FLAGS.join(' ')} ${cli.replace(ROOT, '')} run --replay ${REPLAY.startsWith(ROOT) ? REPLAY.slice(ROOT.length) : `${REPLAY} (every source: ${process.env.AGENT_BENCH_REPLAY ?? 'm2-ultra'} plus the synthetic host, gpu and disks)`}`);
   console.log(
-    `  all sources at 1 Hz, OTLP every 10 s; ${STARTUP_S} s start-up, ${warmupWindows} warm-up and ${windows} steady-state window(s) of ${WINDOW_S} s; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `  powermetrics, iostat, vm_stat, sysctl and smc at 1 Hz${process.env.AGENT_BENCH_ALL_SOURCES === '1' ? ', host, network, filesystems, gpu and disks at their defaults (5, 10, 30, 5, 5 s)' : ''}, OTLP every 10 s; ${STARTUP_S} s start-up, ${warmupWindows} warm-up and ${windows} steady-state window(s) of ${WINDOW_S} s; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
   const cpuPct: number[] = [];
   const rss: number[] = [];

@@ -35,6 +35,7 @@ t.test('the generated LaunchDaemon plist, read back by libplist, has every key t
     '--max-old-space-size=96',
     '--max-semi-space-size=1',
     '--no-opt',
+    '--v8-pool-size=1',
     '/usr/local/lib/silicon-agent/dist/src/cli.js',
     'run',
     '--config',
