@@ -12,7 +12,7 @@
  * transform — makes `compileCheck` return undefined, and the caller uses zod alone.
  *
  * Soundness is one-sided on purpose: when the predicate says false (or meets anything unusual: a
- * symbol key, an accessor, an array where an object belongs) the caller asks zod, whose verdict and
+ * symbol key, an array where an object belongs) the caller asks zod, whose verdict and
  * message are final. So the predicate can never let through a sample zod would refuse, provided its
  * "true" implies zod's success — which test/sample-check.test.ts checks against zod on every
  * module's samples from the real captures and on thousands of mutations of them.
@@ -179,12 +179,12 @@ function compile(schema: Schema): Pred {
         if (!isObject(v)) return false;
         const proto = Object.getPrototypeOf(v);
         if (proto !== Object.prototype && proto !== null) return false;
-        for (const k of Reflect.ownKeys(v)) {
-          // Symbol, `__proto__`, non-enumerable or accessor keys: zod decides.
-          if (typeof k !== 'string' || k === '__proto__') return false;
-          const d = Object.getOwnPropertyDescriptor(v, k);
-          if (!d || !d.enumerable || !('value' in d)) return false;
-          if (!key(k) || !value(d.value)) return false;
+        // Symbol keys or an own `__proto__`: zod decides. Non-enumerable keys are skipped, as zod skips them.
+        if (Object.getOwnPropertySymbols(v).length > 0) return false;
+        const keys = Object.keys(v);
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i]!;
+          if (k === '__proto__' || !key(k) || !value(v[k])) return false;
         }
         return c ? c(v) : true;
       };

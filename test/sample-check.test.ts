@@ -12,6 +12,7 @@ import { schemaCheck } from '../src/modules/module.ts';
 import type { AnyModule } from '../src/modules/module.ts';
 import { MODULES, checkOf } from '../src/registry.ts';
 import { readCapture, replayFolders } from './export/capture.ts';
+import { rng } from './helpers/chunks.ts';
 
 const SYNTHETIC = new URL('../fixtures/synthetic/replay/', import.meta.url).pathname;
 const folders = [...replayFolders(), join(SYNTHETIC, 'fans-and-pressure'), join(SYNTHETIC, 'thermal-heavy-fan-stopped')];
@@ -20,17 +21,6 @@ const samples = new Map<string, unknown[]>();
 for (const dir of folders)
   for (const [name, results] of Object.entries(readCapture(dir)))
     for (const r of results ?? []) if (r.type !== 'error') samples.set(name, [...(samples.get(name) ?? []), r]);
-
-/** A small seeded generator (mulberry32): the same mutations on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every container and its keys in a sample: the places a mutation can hit. */
 function places(v: unknown, out: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = []) {
@@ -123,4 +113,19 @@ t.test('what the compiler does not support falls back to zod', async (t) => {
     }),
   );
   t.throws(() => throwing({ a: 1 }), 'a refinement that throws reaches zod, which throws it (as before)');
+});
+
+t.test('a record with a symbol key or an own __proto__ is left to zod', async (t) => {
+  const { z } = await import('zod');
+  const schema = z.object({ values: z.record(z.string(), z.number()) });
+  const p = compileCheck(schema)!;
+  t.equal(p({ values: { a: 1, b: 2 } }), true);
+  const withSymbol = { values: { a: 1, [Symbol('s')]: 2 } };
+  t.equal(p(withSymbol), false, 'symbol key: not certain');
+  t.equal(schemaCheck(schema)(withSymbol) === undefined, schema.safeParse(withSymbol).success, "zod's verdict");
+  const proto = { values: JSON.parse('{"a": 1, "__proto__": "x"}') as Record<string, unknown> };
+  t.equal(p(proto), false, 'own __proto__: not certain');
+  t.equal(schemaCheck(schema)(proto) === undefined, schema.safeParse(proto).success, "zod's verdict");
+  const hidden = { values: Object.defineProperty({ a: 1 }, 'b', { value: 'not a number', enumerable: false }) };
+  t.equal(p(hidden), schema.safeParse(hidden).success, 'a non-enumerable key is skipped, as zod skips it');
 });

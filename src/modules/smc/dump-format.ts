@@ -149,14 +149,9 @@ export function parseSmcDump(input: string | Uint8Array): SmcDumpResult {
     const gen = ++generation;
     let other: Set<string> | undefined;
     const seenBefore = (key: string, code: number): boolean => {
-      if (code >= 0) {
+      if (code >= 0 && (SEEN_IN.size < MAX_NAMES || SEEN_IN.has(code))) {
         if (SEEN_IN.get(code) === gen) return true;
-        if (SEEN_IN.size < MAX_NAMES || SEEN_IN.has(code)) SEEN_IN.set(code, gen);
-        else {
-          other ??= new Set();
-          if (other.has(key)) return true;
-          other.add(key);
-        }
+        SEEN_IN.set(code, gen);
         return false;
       }
       other ??= new Set();
