@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { EXPORT_ERROR_TYPES, type HealthView } from './health.ts';
+import { alignedDelay } from './sources/aligned.ts';
 import { SOURCE_STATES } from './sources/source.ts';
 
 export const STATUS_FILE_ENV = 'SILICON_AGENT_STATUS_FILE';
@@ -110,8 +111,8 @@ export function statusOf(h: HealthView, opts: { now: Date; replay?: boolean; pid
 
 /**
  * The writer over a health recorder: it subscribes to its changes (one listener, `Health.onChange`),
- * and writes the file (temp file + rename) by a timer at most once per `flushMs` (default 5 s) after
- * something changed, and on `close()`.
+ * and writes the file (temp file + rename) once something changed, at the next multiple of `flushMs`
+ * (default 5 s) on the wall clock (0.5–1.5 intervals later), and on `close()`.
  */
 export function createStatusWriter(
   path: string,
@@ -131,7 +132,9 @@ export function createStatusWriter(
   };
   health.onChange(() => {
     if (timer === undefined) {
-      timer = setTimeout(flush, opts.flushMs ?? 5000);
+      // On the wall-clock grid (src/sources/aligned.ts), where the sources' own timers fire: the
+      // write shares their wakeup instead of waking the process once more every interval.
+      timer = setTimeout(flush, alignedDelay(opts.flushMs ?? 5000));
       timer.unref();
     }
   });
