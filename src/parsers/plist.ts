@@ -490,8 +490,9 @@ function skipValue(): void {
     if (p >= LEN) cut('value');
     fail('expected a value element');
   }
-  if (dictOpenAt(S, p)) return skipContainer(p + 6, true);
-  if (S.startsWith('<array>', p)) return skipContainer(p + 7, false);
+  const c1 = S.charCodeAt(p + 1);
+  if (c1 === 100 && dictOpenAt(S, p)) return skipContainer(p + 6, true);
+  if (c1 === 97 && S.startsWith('<array>', p)) return skipContainer(p + 7, false);
   const gt = S.indexOf('>', p);
   if (gt < 0) cut('tag', p);
   if (S.charCodeAt(gt - 1) === C_SLASH) {
