@@ -448,8 +448,32 @@ function parseDictSel(sel: SelDict): PlistDict {
     if (NEXT_AMP === -2 || (NEXT_AMP >= 0 && NEXT_AMP < from)) NEXT_AMP = S.indexOf('&', from);
     const amp = NEXT_AMP >= 0 && NEXT_AMP < lt;
     const sub = amp ? sel.keys[decodeEntities(S.slice(from, lt), from)] : undefined;
-    if (sub === undefined) skipValue();
-    else put(obj, decodeEntities(S.slice(from, lt), from), parseValue(sub));
+    if (sub !== undefined) {
+      put(obj, decodeEntities(S.slice(from, lt), from), parseValue(sub));
+      continue;
+    }
+    // skipValue's path for a scalar right after </key> (`<x>…</x>` or `<x/>`), inlined: most unwanted
+    // values. Anything else, and every error, goes to skipValue from the same position.
+    const p = P;
+    const c1 = S.charCodeAt(p + 1);
+    if (S.charCodeAt(p) === C_LT && c1 !== 100 && c1 !== 97 && c1 !== 33) {
+      const gt = S.indexOf('>', p);
+      if (gt >= 0) {
+        if (S.charCodeAt(gt - 1) === C_SLASH) {
+          P = gt + 1;
+          continue;
+        }
+        const vl = S.indexOf('<', gt);
+        if (vl >= 0 && S.charCodeAt(vl + 1) === C_SLASH) {
+          const e = S.indexOf('>', vl);
+          if (e >= 0) {
+            P = e + 1;
+            continue;
+          }
+        }
+      }
+    }
+    skipValue();
   }
   DEPTH--;
   return obj;
