@@ -410,7 +410,18 @@ function parseDictSel(sel: SelDict): PlistDict {
   enter();
   const obj: PlistDict = {};
   const byLen = sel.byLen;
-  while (!dictNext()) {
+  for (;;) {
+    // dictNext's usual cases inlined: whitespace, then `<key>` or `</dict>`; anything else (comments,
+    // errors) goes to dictNext from the same position.
+    let c = S.charCodeAt(P);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = S.charCodeAt(++P);
+    if (c !== C_LT || S.charCodeAt(P + 1) !== 107 || !keyOpenAt(S, P)) {
+      if (S.charCodeAt(P + 1) === C_SLASH && dictCloseAt(S, P)) {
+        P += 7;
+        break;
+      }
+      if (dictNext()) break;
+    }
     // Match the key in place against the wanted keys of its length: no slice, no hashing.
     const from = P + 5;
     const lt = S.indexOf('<', from);
