@@ -120,17 +120,19 @@ export class AppTracker {
     });
 
     // Leaving: members absent too long; forgetting: non-members absent too long.
-    let members = 0;
+    // In the same walk, the members that stay (`mem`) and the candidates: non-members present now.
+    const mem: Array<[string, State]> = [];
+    const cand: Array<[string, State]> = [];
     this.apps.forEach((s, name, apps) => {
       if (s.absent >= ABSENT_LIMIT) {
         if (s.member) this.changes++;
         apps.delete(name);
-      } else if (s.member) members++;
+      } else if (s.member) mem.push([name, s]);
+      else if (s.absent === 0) cand.push([name, s]);
     });
-    // Candidates: non-members present now, taken best first (by `better`: the order a full sort would
-    // give). Usually only the first one or two are looked at, so they are picked one at a time.
-    const cand: Array<[string, State]> = [];
-    for (const e of this.apps) if (!e[1].member && e[1].absent === 0) cand.push(e);
+    let members = mem.length;
+    // Candidates are taken best first (by `better`: the order a full sort would give). Usually only
+    // the first one or two are looked at, so they are picked one at a time.
     let ci = 0;
     while (members < this.top && ci < cand.length) {
       const s = takeBest(cand, ci++)[1];
@@ -139,11 +141,11 @@ export class AppTracker {
       members++;
       if (!first) this.changes++;
     }
+    for (let i = 0; i < ci; i++) mem.push(cand[i]!);
     // Replacement with hysteresis: the best remaining candidate against the weakest member left.
+    let wi = 0; // mem[0, wi): the members replaced, weakest first
+    const ci0 = ci; // cand[ci0, ci): the candidates that replaced them
     if (ci < cand.length) {
-      const mem: Array<[string, State]> = [];
-      for (const e of this.apps) if (e[1].member) mem.push(e);
-      let wi = 0; // mem[0, wi): the members replaced so far, weakest first
       while (ci < cand.length && wi < mem.length) {
         const c = takeBest(cand, ci)[1];
         const weak = takeWorst(mem, wi)[1];
@@ -178,7 +180,11 @@ export class AppTracker {
     }
     const zero = zeroLike(windowTotal);
     const series: AppSeries[] = [];
-    for (const [name, s] of this.sortedMembers()) {
+    // The members now, best first (the bound above forgets non-members only).
+    const ranked: Array<[string, State]> = mem.slice(wi);
+    for (let i = ci0; i < ci; i++) ranked.push(cand[i]!);
+    ranked.sort(better);
+    for (const [name, s] of ranked) {
       const u = s.seen === now ? s.cur : undefined;
       const window = u ? { ...u } : { ...zero };
       addUsage(s.total!, window);
