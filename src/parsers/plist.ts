@@ -410,7 +410,18 @@ function parseDictSel(sel: SelDict): PlistDict {
   enter();
   const obj: PlistDict = {};
   const byLen = sel.byLen;
-  while (!dictNext()) {
+  for (;;) {
+    // dictNext's usual cases inlined: whitespace, then `<key>` or `</dict>`; anything else (comments,
+    // errors) goes to dictNext from the same position.
+    let c = S.charCodeAt(P);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = S.charCodeAt(++P);
+    if (c !== C_LT || S.charCodeAt(P + 1) !== 107 || !keyOpenAt(S, P)) {
+      if (S.charCodeAt(P + 1) === C_SLASH && dictCloseAt(S, P)) {
+        P += 7;
+        break;
+      }
+      if (dictNext()) break;
+    }
     // Match the key in place against the wanted keys of its length: no slice, no hashing.
     const from = P + 5;
     const lt = S.indexOf('<', from);
@@ -448,8 +459,32 @@ function parseDictSel(sel: SelDict): PlistDict {
     if (NEXT_AMP === -2 || (NEXT_AMP >= 0 && NEXT_AMP < from)) NEXT_AMP = S.indexOf('&', from);
     const amp = NEXT_AMP >= 0 && NEXT_AMP < lt;
     const sub = amp ? sel.keys[decodeEntities(S.slice(from, lt), from)] : undefined;
-    if (sub === undefined) skipValue();
-    else put(obj, decodeEntities(S.slice(from, lt), from), parseValue(sub));
+    if (sub !== undefined) {
+      put(obj, decodeEntities(S.slice(from, lt), from), parseValue(sub));
+      continue;
+    }
+    // skipValue's path for a scalar right after </key> (`<x>…</x>` or `<x/>`), inlined: most unwanted
+    // values. Anything else, and every error, goes to skipValue from the same position.
+    const p = P;
+    const c1 = S.charCodeAt(p + 1);
+    if (S.charCodeAt(p) === C_LT && c1 !== 100 && c1 !== 97 && c1 !== 33) {
+      const gt = S.indexOf('>', p);
+      if (gt >= 0) {
+        if (S.charCodeAt(gt - 1) === C_SLASH) {
+          P = gt + 1;
+          continue;
+        }
+        const vl = S.indexOf('<', gt);
+        if (vl >= 0 && S.charCodeAt(vl + 1) === C_SLASH) {
+          const e = S.indexOf('>', vl);
+          if (e >= 0) {
+            P = e + 1;
+            continue;
+          }
+        }
+      }
+    }
+    skipValue();
   }
   DEPTH--;
   return obj;
@@ -490,8 +525,9 @@ function skipValue(): void {
     if (p >= LEN) cut('value');
     fail('expected a value element');
   }
-  if (dictOpenAt(S, p)) return skipContainer(p + 6, true);
-  if (S.startsWith('<array>', p)) return skipContainer(p + 7, false);
+  const c1 = S.charCodeAt(p + 1);
+  if (c1 === 100 && dictOpenAt(S, p)) return skipContainer(p + 6, true);
+  if (c1 === 97 && S.startsWith('<array>', p)) return skipContainer(p + 7, false);
   const gt = S.indexOf('>', p);
   if (gt < 0) cut('tag', p);
   if (S.charCodeAt(gt - 1) === C_SLASH) {

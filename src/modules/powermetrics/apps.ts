@@ -36,6 +36,10 @@ interface State {
   absent: number;
   member: boolean;
   total: AppUsage | undefined;
+  /** This app's usage in window `seen` (so each window looks each row's app up once). */
+  cur: AppUsage | undefined;
+  /** The window `cur` is from (a window number; its negative while the app is new in that window). */
+  seen: number;
 }
 
 export interface AppTrackerOptions {
@@ -77,54 +81,74 @@ export class AppTracker {
   private sortedMembers(): Array<[string, State]> {
     const m: Array<[string, State]> = [];
     for (const e of this.apps) if (e[1].member) m.push(e);
-    return m.sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+    return m.sort(better);
   }
 
   apply(w: AppWindow): AppsSample {
     const first = this.windows === 0;
-    this.windows++;
+    const now = ++this.windows;
     let energy = false;
     for (const u of w.rows.values()) if (u.energyImpact !== undefined) energy = true;
     const rank = (u: AppUsage) => (energy ? (u.energyImpact ?? 0) : u.cpuTimeS);
     const a = this.smoothing;
 
-    // Scores and absence.
-    for (const [name, s] of this.apps) {
-      const u = w.rows.get(name);
-      s.absent = u ? 0 : s.absent + 1;
-      s.score = (1 - a) * s.score + a * (u ? rank(u) : 0);
+    // Each row's app, looked up once: known apps get this window's usage, new ones are added (scored
+    // from this window alone, after the known ones, in row order). A name is a slice of its
+    // document's text: kept as a key it would keep that whole 65–130 KB string alive for as long as
+    // the app is tracked, so the tracker keeps its own copy.
+    const rowStates: State[] = [];
+    for (const [name, u] of w.rows) {
+      let s = this.apps.get(name);
+      if (s === undefined) {
+        s = { score: a * rank(u), absent: 0, member: false, total: undefined, cur: u, seen: -now };
+        this.apps.set(detached(name), s);
+      } else {
+        s.cur = u;
+        s.seen = now;
+      }
+      rowStates.push(s);
     }
-    // A name is a slice of its document's text: kept as a key it would keep that whole 65–130 KB
-    // string alive for as long as the app is tracked, so the tracker keeps its own copy.
-    for (const [name, u] of w.rows) if (!this.apps.has(name)) this.apps.set(detached(name), { score: a * rank(u), absent: 0, member: false, total: undefined });
+    // Scores and absence of the apps known before this window.
+    this.apps.forEach((s) => {
+      if (s.seen === -now) {
+        s.seen = now;
+        return;
+      }
+      const present = s.seen === now;
+      s.absent = present ? 0 : s.absent + 1;
+      s.score = (1 - a) * s.score + a * (present ? rank(s.cur!) : 0);
+    });
 
     // Leaving: members absent too long; forgetting: non-members absent too long.
-    let members = 0;
-    for (const [name, s] of this.apps) {
+    // In the same walk, the members that stay (`mem`) and the candidates: non-members present now.
+    const mem: Array<[string, State]> = [];
+    const cand: Array<[string, State]> = [];
+    this.apps.forEach((s, name, apps) => {
       if (s.absent >= ABSENT_LIMIT) {
         if (s.member) this.changes++;
-        this.apps.delete(name);
-      } else if (s.member) members++;
-    }
-    // Candidates: non-members present now, best first.
-    const cand: Array<[string, State]> = [];
-    for (const e of this.apps) if (!e[1].member && e[1].absent === 0) cand.push(e);
-    cand.sort((x, y) => y[1].score - x[1].score || (x[0] < y[0] ? -1 : 1));
+        apps.delete(name);
+      } else if (s.member) mem.push([name, s]);
+      else if (s.absent === 0) cand.push([name, s]);
+    });
+    let members = mem.length;
+    // Candidates are taken best first (by `better`: the order a full sort would give). Usually only
+    // the first one or two are looked at, so they are picked one at a time.
     let ci = 0;
     while (members < this.top && ci < cand.length) {
-      const s = cand[ci++]![1];
+      const s = takeBest(cand, ci++)[1];
       s.member = true;
       s.total = emptyUsage();
       members++;
       if (!first) this.changes++;
     }
-    // Replacement with hysteresis.
+    for (let i = 0; i < ci; i++) mem.push(cand[i]!);
+    // Replacement with hysteresis: the best remaining candidate against the weakest member left.
+    let wi = 0; // mem[0, wi): the members replaced, weakest first
+    const ci0 = ci; // cand[ci0, ci): the candidates that replaced them
     if (ci < cand.length) {
-      const mem = this.sortedMembers();
-      let wi = mem.length - 1;
-      while (ci < cand.length && wi >= 0) {
-        const c = cand[ci]![1];
-        const weak = mem[wi]![1];
+      while (ci < cand.length && wi < mem.length) {
+        const c = takeBest(cand, ci)[1];
+        const weak = takeWorst(mem, wi)[1];
         if (!(c.score > this.hysteresis * weak.score)) break;
         weak.member = false;
         weak.total = undefined;
@@ -132,7 +156,7 @@ export class AppTracker {
         c.total = emptyUsage();
         this.changes += 2;
         ci++;
-        wi--;
+        wi++;
       }
     }
     // Bound the non-members kept.
@@ -144,9 +168,11 @@ export class AppTracker {
     // Series.
     const windowTotal = emptyUsage();
     const otherWindow = emptyUsage();
-    for (const [name, u] of w.rows) {
+    let ri = 0;
+    for (const u of w.rows.values()) {
       addUsage(windowTotal, u);
-      if (!this.apps.get(name)?.member) addUsage(otherWindow, u);
+      // A row's app is still tracked unless the bound above forgot it, and then it is no member.
+      if (!rowStates[ri++]!.member) addUsage(otherWindow, u);
     }
     if (w.overflow) {
       addUsage(windowTotal, w.overflow);
@@ -154,8 +180,12 @@ export class AppTracker {
     }
     const zero = zeroLike(windowTotal);
     const series: AppSeries[] = [];
-    for (const [name, s] of this.sortedMembers()) {
-      const u = w.rows.get(name);
+    // The members now, best first (the bound above forgets non-members only).
+    const ranked: Array<[string, State]> = mem.slice(wi);
+    for (let i = ci0; i < ci; i++) ranked.push(cand[i]!);
+    ranked.sort(better);
+    for (const [name, s] of ranked) {
+      const u = s.seen === now ? s.cur : undefined;
       const window = u ? { ...u } : { ...zero };
       addUsage(s.total!, window);
       series.push({ name, other: false, window, total: { ...s.total! }, absent: s.absent });
@@ -172,6 +202,31 @@ export class AppTracker {
       membershipChanges: this.changes,
     };
   }
+}
+
+/** The order of apps everywhere: higher score first, then name. */
+function better(a: [string, State], b: [string, State]): number {
+  return b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1);
+}
+
+/** Move the first of xs[from…] in `better` order to xs[from] and return it (a selection-sort step). */
+function takeBest(xs: Array<[string, State]>, from: number): [string, State] {
+  let k = from;
+  for (let i = from + 1; i < xs.length; i++) if (better(xs[i]!, xs[k]!) < 0) k = i;
+  const x = xs[k]!;
+  xs[k] = xs[from]!;
+  xs[from] = x;
+  return x;
+}
+
+/** Move the last of xs[from…] in `better` order to xs[from] and return it. */
+function takeWorst(xs: Array<[string, State]>, from: number): [string, State] {
+  let k = from;
+  for (let i = from + 1; i < xs.length; i++) if (better(xs[k]!, xs[i]!) < 0) k = i;
+  const x = xs[k]!;
+  xs[k] = xs[from]!;
+  xs[from] = x;
+  return x;
 }
 
 /** A usage with the same fields as `u`, all 0. */

@@ -108,6 +108,65 @@ function shape(v: unknown, s: Shape): SchemaProblem | undefined {
   return undefined;
 }
 
+// The per-CPU, per-cluster and per-usage checks below are `shape(v, CPU)`, `shape(v, CLUSTER)` and
+// `shape(v, USAGE)` written out with named property reads, in the same order with the same messages
+// (test/modules/powermetrics/check.test.ts holds them to the shapes): a sample has 8–24 CPUs and up to
+// 43 usages, and `shape`'s keyed reads and indirect calls were most of the check's cost.
+
+function cpuProblem(v: unknown): SchemaProblem | undefined {
+  if (!isObj(v)) return { path: '', message: 'expected an object' };
+  let m: string | undefined;
+  if ((m = nonnegInt(v.cpu)) !== undefined) return { path: 'cpu', message: m };
+  if ((m = string(v.cluster)) !== undefined) return { path: 'cluster', message: m };
+  if ((m = kind(v.kind)) !== undefined) return { path: 'kind', message: m };
+  if ((m = nonnegInt(v.die)) !== undefined) return { path: 'die', message: m };
+  if ((m = nonneg(v.freqHz)) !== undefined) return { path: 'freqHz', message: m };
+  if ((m = ratio(v.activeRatio)) !== undefined) return { path: 'activeRatio', message: m };
+  if ((m = ratio(v.idleRatio)) !== undefined) return { path: 'idleRatio', message: m };
+  const d = v.downRatio;
+  if (d !== undefined && (m = ratio(d)) !== undefined) return { path: 'downRatio', message: m };
+  return undefined;
+}
+
+function clusterProblem(v: unknown): SchemaProblem | undefined {
+  if (!isObj(v)) return { path: '', message: 'expected an object' };
+  let m: string | undefined;
+  if ((m = string(v.name)) !== undefined) return { path: 'name', message: m };
+  if ((m = kind(v.kind)) !== undefined) return { path: 'kind', message: m };
+  if ((m = nonnegInt(v.index)) !== undefined) return { path: 'index', message: m };
+  if ((m = nonnegInt(v.die)) !== undefined) return { path: 'die', message: m };
+  if ((m = nonneg(v.freqHz)) !== undefined) return { path: 'freqHz', message: m };
+  if ((m = ratio(v.activeRatio)) !== undefined) return { path: 'activeRatio', message: m };
+  const from = v.activeFrom;
+  if (from !== 'cluster' && from !== 'cpus') return { path: 'activeFrom', message: 'expected "cluster" or "cpus"' };
+  const o = v.onlineRatio;
+  if (o !== undefined && (m = ratio(o)) !== undefined) return { path: 'onlineRatio', message: m };
+  const f = v.maxDvfsFreqHz;
+  if (f !== undefined && (m = nonneg(f)) !== undefined) return { path: 'maxDvfsFreqHz', message: m };
+  return undefined;
+}
+
+function usageProblem(v: unknown): SchemaProblem | undefined {
+  if (!isObj(v)) return { path: '', message: 'expected an object' };
+  let m: string | undefined;
+  if ((m = nonneg(v.cpuTimeS)) !== undefined) return { path: 'cpuTimeS', message: m };
+  const g = v.gpuTimeS;
+  if (g !== undefined && (m = nonneg(g)) !== undefined) return { path: 'gpuTimeS', message: m };
+  const e = v.energyImpact;
+  if (e !== undefined && (m = nonneg(e)) !== undefined) return { path: 'energyImpact', message: m };
+  if ((m = nonneg(v.diskReadBytes)) !== undefined) return { path: 'diskReadBytes', message: m };
+  if ((m = nonneg(v.diskWriteBytes)) !== undefined) return { path: 'diskWriteBytes', message: m };
+  const rx = v.netRxBytes;
+  if (rx !== undefined && (m = nonneg(rx)) !== undefined) return { path: 'netRxBytes', message: m };
+  const tx = v.netTxBytes;
+  if (tx !== undefined && (m = nonneg(tx)) !== undefined) return { path: 'netTxBytes', message: m };
+  return undefined;
+}
+
+/** The written-out checks, for the test that holds them to the shapes. */
+export const SPECIALISED = { cpu: [cpuProblem, () => CPU], cluster: [clusterProblem, () => CLUSTER], usage: [usageProblem, () => USAGE] } as const;
+export { shape as shapeProblem };
+
 function at(prefix: string, p: SchemaProblem | undefined): SchemaProblem | undefined {
   return p && { path: p.path === '' ? prefix : `${prefix}.${p.path}`, message: p.message };
 }
@@ -129,7 +188,7 @@ export function powermetricsSampleProblem(s: unknown): SchemaProblem | undefined
   for (let i = 0; i < clusters.length; i++) {
     const c: unknown = clusters[i];
     // The path prefix is built only when there is a problem (this runs per cluster, CPU and app series per sample).
-    const p = shape(c, CLUSTER);
+    const p = clusterProblem(c);
     if (p) return at(`clusters.${i}`, p);
     const cpus = (c as Obj).cpus;
     if (!Array.isArray(cpus)) return { path: `clusters.${i}.cpus`, message: 'expected an array' };
@@ -141,7 +200,7 @@ export function powermetricsSampleProblem(s: unknown): SchemaProblem | undefined
   const cpus = s.cpus;
   if (!Array.isArray(cpus)) return { path: 'cpus', message: 'expected an array' };
   for (let i = 0; i < cpus.length; i++) {
-    const p = shape(cpus[i], CPU);
+    const p = cpuProblem(cpus[i]);
     if (p) return at(`cpus.${i}`, p);
   }
   const apps = s.apps;
@@ -184,7 +243,7 @@ function appsProblem(a: unknown): SchemaProblem | undefined {
   const top = shape(a, APPS);
   if (top) return top;
   const o = a as Obj;
-  const wt = at('windowTotal', shape(o.windowTotal, USAGE));
+  const wt = at('windowTotal', usageProblem(o.windowTotal));
   if (wt) return wt;
   const series = o.series;
   if (!Array.isArray(series)) return { path: 'series', message: 'expected an array' };
@@ -192,9 +251,9 @@ function appsProblem(a: unknown): SchemaProblem | undefined {
     const x: unknown = series[i];
     const p = shape(x, SERIES);
     if (p) return at(`series.${i}`, p);
-    const w = shape((x as Obj).window, USAGE);
+    const w = usageProblem((x as Obj).window);
     if (w) return at(`series.${i}.window`, w);
-    const t = shape((x as Obj).total, USAGE);
+    const t = usageProblem((x as Obj).total);
     if (t) return at(`series.${i}.total`, t);
   }
   return undefined;

@@ -159,8 +159,9 @@ function maxDvfsHz(v: PlistValue | undefined): number | undefined {
   let max = -1;
   for (let i = 0; i < v.length; i++) {
     const s = v[i];
-    if (isDict(s)) {
-      const f = s.freq;
+    // Only a dict has a `freq` (arrays, dates and data do not), so no isDict test per state.
+    if (typeof s === 'object') {
+      const f = (s as PlistDict).freq;
       if (typeof f === 'number' && Number.isFinite(f) && f > max) max = f;
     }
   }
@@ -189,14 +190,15 @@ interface RawCluster {
 }
 
 function readCluster(ctx: Ctx, c: PlistValue, i: number): RawCluster | undefined {
-  const where = `processor.clusters[${i}]`;
   if (!isDict(c)) {
-    err(ctx, 'malformed', `${where} is not a dict`);
+    err(ctx, 'malformed', `processor.clusters[${i}] is not a dict`);
     return undefined;
   }
-  const name = str(ctx, c, 'name', where);
+  const rawName = c.name;
+  // The error prefix is built only when needed (str reports a non-string name with it).
+  const name = typeof rawName === 'string' ? rawName : str(ctx, c, 'name', `processor.clusters[${i}]`);
   if (name === undefined) {
-    if (c.name === undefined) err(ctx, 'missing_field', `${where}: no name`);
+    if (c.name === undefined) err(ctx, 'missing_field', `processor.clusters[${i}]: no name`);
     return undefined;
   }
   const cls = classifyCluster(name);
@@ -219,6 +221,31 @@ function readCluster(ctx: Ctx, c: PlistValue, i: number): RawCluster | undefined
       const x = cpuList[j]!;
       if (!isDict(x)) {
         err(ctx, 'malformed', `${w}: cpus[${j}] is not a dict`);
+        continue;
+      }
+      // The usual CPU (every value present and in range) without the checks' error prefix; anything
+      // else takes the checked path below, which reports what is wrong.
+      const cpu0 = x.cpu;
+      const f0 = x.freq_hz;
+      const ci0 = x.idle_ratio;
+      const cd0 = x.down_ratio;
+      if (
+        typeof cpu0 === 'number' &&
+        Number.isSafeInteger(cpu0) &&
+        cpu0 >= 0 &&
+        typeof f0 === 'number' &&
+        Number.isFinite(f0) &&
+        f0 >= 0 &&
+        typeof ci0 === 'number' &&
+        ci0 >= -RATIO_SLACK &&
+        ci0 <= 1 + RATIO_SLACK &&
+        (cd0 === undefined || (typeof cd0 === 'number' && cd0 >= -RATIO_SLACK && cd0 <= 1 + RATIO_SLACK))
+      ) {
+        const ci = clamp01(ci0);
+        const cd = cd0 === undefined ? undefined : clamp01(cd0);
+        const s: RawCluster['cpus'][number] = { cpu: cpu0, freqHz: f0, activeRatio: clamp01(1 - ci - (cd ?? 0)), idleRatio: ci };
+        if (cd !== undefined) s.downRatio = cd;
+        cpus.push(s);
         continue;
       }
       const cw = `${w} cpus[${j}]`;

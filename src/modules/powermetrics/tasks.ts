@@ -81,27 +81,30 @@ export function addUsage(into: AppUsage, u: AppUsage): void {
   if (u.netTxBytes !== undefined) into.netTxBytes = (into.netTxBytes ?? 0) + u.netTxBytes;
 }
 
+/** `val(d, key)` (divided by `scale`), counting a value present but unusable in `invalid`. */
+function get(d: PlistDict, key: string, scale: number, invalid: { n: number }): number | undefined {
+  const v = val(d, key);
+  if (v === undefined && d[key] !== undefined) invalid.n++;
+  return v === undefined ? undefined : scale === 1 ? v : v / scale;
+}
+
 function rowUsage(d: PlistDict, net: { rx: number; tx: number } | undefined, invalid: { n: number }): AppUsage {
-  const get = (key: string, field: Field): number | undefined => {
-    const v = val(d, key);
-    if (v === undefined && d[key] !== undefined) invalid.n++;
-    return v === undefined ? undefined : field === 'cpuTimeS' || field === 'gpuTimeS' ? v / 1e9 : v;
-  };
+  // Times are printed in ns: read as seconds.
   const u: AppUsage = {
-    cpuTimeS: get('cputime_ns', 'cpuTimeS') ?? 0,
-    diskReadBytes: get('diskio_bytesread', 'diskReadBytes') ?? 0,
-    diskWriteBytes: get('diskio_byteswritten', 'diskWriteBytes') ?? 0,
+    cpuTimeS: get(d, 'cputime_ns', 1e9, invalid) ?? 0,
+    diskReadBytes: get(d, 'diskio_bytesread', 1, invalid) ?? 0,
+    diskWriteBytes: get(d, 'diskio_byteswritten', 1, invalid) ?? 0,
   };
-  const g = get('gputime_ns', 'gpuTimeS');
+  const g = get(d, 'gputime_ns', 1e9, invalid);
   if (g !== undefined) u.gpuTimeS = g;
-  const e = get('energy_impact', 'energyImpact');
+  const e = get(d, 'energy_impact', 1, invalid);
   if (e !== undefined) u.energyImpact = e;
   if (net) {
     u.netRxBytes = net.rx;
     u.netTxBytes = net.tx;
   } else {
-    const rx = get('bytes_received', 'netRxBytes');
-    const tx = get('bytes_sent', 'netTxBytes');
+    const rx = get(d, 'bytes_received', 1, invalid);
+    const tx = get(d, 'bytes_sent', 1, invalid);
     if (rx !== undefined) u.netRxBytes = rx;
     if (tx !== undefined) u.netTxBytes = tx;
   }
@@ -139,7 +142,12 @@ export function readAppWindow(root: PlistDict): { window: AppWindow; invalid: nu
   const rows = new Map<string, AppUsage>();
   const window: AppWindow = { by, rows, bad: 0 };
   const invalid = { n: 0 };
-  const seen = new Set<Field>();
+  // The optional fields some row printed, in the order first seen (the order `fill` adds them in).
+  const seen: Field[] = [];
+  let seenGpu = false;
+  let seenEnergy = false;
+  let seenRx = false;
+  let seenTx = false;
   for (let i = 0; i < list.length; i++) {
     const d = list[i];
     if (!isDict(d) || typeof d.name !== 'string' || d.name.length === 0) {
@@ -149,10 +157,10 @@ export function readAppWindow(root: PlistDict): { window: AppWindow; invalid: nu
     const name = d.name.length > MAX_APP_NAME ? d.name.slice(0, MAX_APP_NAME) : d.name;
     const u = rowUsage(d, by === 'coalition' ? coalitionNet(d) : undefined, invalid);
     // Named checks in OPTIONAL_FIELDS order (the order fields are first seen decides the order `fill` adds them).
-    if (u.gpuTimeS !== undefined) seen.add('gpuTimeS');
-    if (u.energyImpact !== undefined) seen.add('energyImpact');
-    if (u.netRxBytes !== undefined) seen.add('netRxBytes');
-    if (u.netTxBytes !== undefined) seen.add('netTxBytes');
+    if (u.gpuTimeS !== undefined && !seenGpu) (seenGpu = true), seen.push('gpuTimeS');
+    if (u.energyImpact !== undefined && !seenEnergy) (seenEnergy = true), seen.push('energyImpact');
+    if (u.netRxBytes !== undefined && !seenRx) (seenRx = true), seen.push('netRxBytes');
+    if (u.netTxBytes !== undefined && !seenTx) (seenTx = true), seen.push('netTxBytes');
     const have = rows.get(name);
     if (have) addUsage(have, u);
     else if (rows.size < MAX_APPS_PER_DOCUMENT) rows.set(name, u);
@@ -160,7 +168,7 @@ export function readAppWindow(root: PlistDict): { window: AppWindow; invalid: nu
   }
   // A figure printed by some rows counts 0 on the others.
   const fill = (u: AppUsage) => {
-    for (const f of seen) if (u[f] === undefined) u[f] = 0;
+    for (let i = 0; i < seen.length; i++) if (u[seen[i]!] === undefined) u[seen[i]!] = 0;
   };
   for (const u of rows.values()) fill(u);
   if (window.overflow) fill(window.overflow);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAll } from '../../../src/parsers/parser.ts';
 import { parsePowermetricsDocument } from '../../../src/modules/powermetrics/document.ts';
 import { createPowermetricsParser } from '../../../src/modules/powermetrics/parser.ts';
-import { powermetricsSampleProblem } from '../../../src/modules/powermetrics/check.ts';
+import { powermetricsSampleProblem, shapeProblem, SPECIALISED } from '../../../src/modules/powermetrics/check.ts';
 import { PowermetricsSample } from '../../../src/modules/powermetrics/sample.ts';
 
 const DIR = fileURLToPath(new URL('../../../fixtures/powermetrics/', import.meta.url));
@@ -102,4 +102,45 @@ t.test('a failing sample is reported with its path; the parser turns it into a t
   // check is the safety net. What the parser emits for a real document is unchanged.
   const doc = readFileSync(DIR + 'm2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist', 'utf8');
   t.same(parsePowermetricsDocument(doc), parsePowermetricsDocument(doc, { validate: false }), 'validated and unvalidated parse agree on a real document');
+});
+
+t.test('the written-out CPU, cluster and usage checks give the same problem (path and message) as their shapes', async (t) => {
+  // Parts of real samples (the M1 Pro capture has app usages), each field set to every ODD value or removed,
+  // one and two fields at a time.
+  const parts: Record<'cpu' | 'cluster' | 'usage', Array<Record<string, unknown>>> = { cpu: [], cluster: [], usage: [] };
+  for (const { sample } of real) {
+    parts.cpu.push(...(sample.cpus as unknown as Array<Record<string, unknown>>).slice(0, 3));
+    parts.cluster.push(...(sample.clusters as unknown as Array<Record<string, unknown>>).slice(0, 3));
+    if (sample.apps) parts.usage.push(sample.apps.windowTotal as unknown as Record<string, unknown>, ...sample.apps.series.slice(0, 3).flatMap((x) => [x.window, x.total] as unknown as Array<Record<string, unknown>>));
+  }
+  let n = 0;
+  for (const k of ['cpu', 'cluster', 'usage'] as const) {
+    const [fast, shapeOf] = SPECIALISED[k];
+    const fields = shapeOf().map((e) => e[0]);
+    const same = (x: unknown, what: string) => {
+      n++;
+      const a = fast(x);
+      const b = shapeProblem(x, shapeOf());
+      if (JSON.stringify(a) !== JSON.stringify(b)) t.fail(`${k} ${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    };
+    t.ok(parts[k].length > 3, `${parts[k].length} real ${k} values`);
+    for (const base of parts[k].slice(0, 6)) {
+      same(base, 'as parsed');
+      for (const f of fields)
+        for (let vi = 0; vi < ODD.length; vi++) {
+          const set = (o: Record<string, unknown>, g: string, v: unknown) => (v === REMOVE ? delete o[g] : (o[g] = v));
+          const one = { ...base };
+          set(one, f, ODD[vi]);
+          same(one, `${f}=${String(ODD[vi])}`);
+          for (const g of fields) {
+            if (g === f) continue;
+            const two = { ...one };
+            set(two, g, ODD[(vi * 7 + 3) % ODD.length]);
+            same(two, `${f}, ${g}`);
+          }
+        }
+    }
+    [null, undefined, 1, 'x', [], {}, Object.create(null)].forEach((x, i) => same(x, `odd value ${i}`));
+  }
+  t.ok(n > 10_000, `${n} cases`);
 });
