@@ -111,7 +111,7 @@ await buildInto(join(buildDir, 'dist'));
 symlinkSync(join(ROOT, 'node_modules'), join(buildDir, 'node_modules'));
 symlinkSync(join(ROOT, 'package.json'), join(buildDir, 'package.json'));
 symlinkSync(join(ROOT, 'fixtures'), join(buildDir, 'fixtures'));
-const compiled: [string, string[]] = [process.execPath, ['--max-old-space-size=96', '--max-semi-space-size=1', '--no-opt', '--v8-pool-size=1', join(buildDir, 'dist/src/cli.js'), 'run', '--replay', join(ROOT, 'fixtures/replay/m2-ultra')]];
+const compiled: [string, string[]] = [process.execPath, ['--max-old-space-size=96', '--min-semi-space-size=2', '--max-semi-space-size=2', '--single-threaded', '--no-opt', '--v8-pool-size=1', join(buildDir, 'dist/src/cli.js'), 'run', '--replay', join(ROOT, 'fixtures/replay/m2-ultra')]];
 const dumpOut = (): string => join(mkdtempSync(join(tmpdir(), 'silicon-agent-lifecycle-dump-')), 'out');
 const dump = (): [string, string[]] => [process.execPath, [join(ROOT, 'bin/silicon-agent.js'), 'dump', '--seconds', '2', '--out', dumpOut()]];
 

@@ -100,7 +100,7 @@ const env: Record<string, string | undefined> = {};
 for (const [k, v] of Object.entries(process.env)) if (!/^(NODE_OPTIONS|NODE_V8_COVERAGE|TAP|_TAPJS)/.test(k)) env[k] = v;
 const child = spawn(
   process.execPath,
-  ['--max-old-space-size=96', '--max-semi-space-size=1', '--no-opt', '--v8-pool-size=1', cli, 'run', '--replay', join(ROOT, 'fixtures/replay/m2-ultra'), '--config', cfg],
+  ['--max-old-space-size=96', '--min-semi-space-size=2', '--max-semi-space-size=2', '--single-threaded', '--no-opt', '--v8-pool-size=1', cli, 'run', '--replay', join(ROOT, 'fixtures/replay/m2-ultra'), '--config', cfg],
   { stdio: ['ignore', 'ignore', 'ignore'], env: { ...env, SILICON_AGENT_CONFIG: '' } },
 );
 const pid = child.pid!;

@@ -76,7 +76,7 @@ t.test('fresh install as the default unprivileged user: files, owners, modes, ac
   const r = parsePlist(plistutilRoundTrip(n.read('/Library/LaunchDaemons/io.silicon-agent.plist')));
   t.ok(r.ok);
   const d = (r as { value: PlistDict }).value;
-  t.same(d.ProgramArguments, [n.node, '--max-old-space-size=96', '--max-semi-space-size=1', '--no-opt', '--v8-pool-size=1', n.entry, 'run', '--config', '/usr/local/etc/silicon-agent/config.json']);
+  t.same(d.ProgramArguments, [n.node, '--max-old-space-size=96', '--min-semi-space-size=2', '--max-semi-space-size=2', '--single-threaded', '--no-opt', '--v8-pool-size=1', n.entry, 'run', '--config', '/usr/local/etc/silicon-agent/config.json']);
   t.equal(d.UserName, '_siliconagent');
   t.equal(d.GroupName, '_siliconagent');
 

@@ -33,7 +33,9 @@ t.test('the generated LaunchDaemon plist, read back by libplist, has every key t
   t.same(d.ProgramArguments, [
     '/usr/local/lib/silicon-agent/node_modules/node/bin/node',
     '--max-old-space-size=96',
-    '--max-semi-space-size=1',
+    '--min-semi-space-size=2',
+    '--max-semi-space-size=2',
+    '--single-threaded',
     '--no-opt',
     '--v8-pool-size=1',
     '/usr/local/lib/silicon-agent/dist/src/cli.js',

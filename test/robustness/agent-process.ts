@@ -43,7 +43,7 @@ export function cleanEnv(): Record<string, string | undefined> {
 }
 
 /** Same flags as `npm start` (package.json) and the launchd job. */
-export const NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=1', '--no-opt', '--v8-pool-size=1'];
+export const NODE_FLAGS = ['--max-old-space-size=96', '--min-semi-space-size=2', '--max-semi-space-size=2', '--single-threaded', '--no-opt', '--v8-pool-size=1'];
 
 export interface StartOptions {
   /** The CLI entry to run (default: src/cli.ts; a compiled dist/src/cli.js for production-like runs). */
