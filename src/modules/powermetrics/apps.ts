@@ -135,7 +135,7 @@ export class AppTracker {
     // the first one or two are looked at, so they are picked one at a time.
     let ci = 0;
     while (members < this.top && ci < cand.length) {
-      const s = takeBest(cand, ci++)[1];
+      const s = takeFirst(cand, ci++, better)[1];
       s.member = true;
       s.total = emptyUsage();
       members++;
@@ -147,8 +147,8 @@ export class AppTracker {
     const ci0 = ci; // cand[ci0, ci): the candidates that replaced them
     if (ci < cand.length) {
       while (ci < cand.length && wi < mem.length) {
-        const c = takeBest(cand, ci)[1];
-        const weak = takeWorst(mem, wi)[1];
+        const c = takeFirst(cand, ci, better)[1];
+        const weak = takeFirst(mem, wi, worse)[1];
         if (!(c.score > this.hysteresis * weak.score)) break;
         weak.member = false;
         weak.total = undefined;
@@ -209,20 +209,15 @@ function better(a: [string, State], b: [string, State]): number {
   return b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1);
 }
 
-/** Move the first of xs[from…] in `better` order to xs[from] and return it (a selection-sort step). */
-function takeBest(xs: Array<[string, State]>, from: number): [string, State] {
-  let k = from;
-  for (let i = from + 1; i < xs.length; i++) if (better(xs[i]!, xs[k]!) < 0) k = i;
-  const x = xs[k]!;
-  xs[k] = xs[from]!;
-  xs[from] = x;
-  return x;
+/** The reverse of `better`: lower score first. */
+function worse(a: [string, State], b: [string, State]): number {
+  return better(b, a);
 }
 
-/** Move the last of xs[from…] in `better` order to xs[from] and return it. */
-function takeWorst(xs: Array<[string, State]>, from: number): [string, State] {
+/** Move the first of xs[from…] in `order` to xs[from] and return it (a selection-sort step). */
+function takeFirst(xs: Array<[string, State]>, from: number, order: typeof better): [string, State] {
   let k = from;
-  for (let i = from + 1; i < xs.length; i++) if (better(xs[k]!, xs[i]!) < 0) k = i;
+  for (let i = from + 1; i < xs.length; i++) if (order(xs[i]!, xs[k]!) < 0) k = i;
   const x = xs[k]!;
   xs[k] = xs[from]!;
   xs[from] = x;
