@@ -19,6 +19,24 @@ class TestReader extends MetricReader {
 }
 
 const SCOPE = 'silicon-agent';
+/** A meter with one gauge whose batch callback observes `sets()` and records them, as the agent's does. */
+function oneGauge(name: string, sets: () => Attributes[]) {
+  const reader = new TestReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  const meter = provider.getMeter(SCOPE);
+  const g = meter.createObservableGauge(name);
+  const observed = new ObservedSeries();
+  meter.addBatchObservableCallback((res) => {
+    observed.begin();
+    for (const a of sets()) {
+      res.observe(g, 1, a);
+      observed.add(name, a);
+    }
+    observed.end();
+  }, [g]);
+  return { reader, provider, observed };
+}
+
 /** The SDK's notion of "the same attribute set": its keys sorted, values as JSON. */
 const identity = (a: OtelAttributes) => JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]]));
 
@@ -100,20 +118,8 @@ t.test('random collections: exactly the last collection observed is kept, and no
 });
 
 t.test('the count shortcut: a metric whose points are the observed sets comes back as the same object', async (t) => {
-  const reader = new TestReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  const meter = provider.getMeter(SCOPE);
-  const g = meter.createObservableGauge('hw.gpu.utilization');
-  const observed = new ObservedSeries();
   let sets: Attributes[] = [{ 'hw.gpu.task': 'general' }, { 'hw.gpu.task': 'renderer' }];
-  meter.addBatchObservableCallback((res) => {
-    observed.begin();
-    for (const a of sets) {
-      res.observe(g, 0.5, a);
-      observed.add('hw.gpu.utilization', a);
-    }
-    observed.end();
-  }, [g]);
+  const { reader, provider, observed } = oneGauge('hw.gpu.utilization', () => sets);
   let { resourceMetrics } = await reader.collect();
   let m = resourceMetrics.scopeMetrics[0]!.metrics[0]!;
   t.equal(observed.filter(resourceMetrics, SCOPE).scopeMetrics[0]!.metrics[0], m, 'kept as is');
@@ -130,20 +136,8 @@ t.test('the count shortcut: a metric whose points are the observed sets comes ba
 });
 
 t.test('no count shortcut after a non-finite attribute value: a stale set is still dropped', async (t) => {
-  const reader = new TestReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  const meter = provider.getMeter(SCOPE);
-  const g = meter.createObservableGauge('g');
-  const observed = new ObservedSeries();
   let sets: Attributes[] = [{ k: Number.NaN }, { k: Number.POSITIVE_INFINITY }, { k: 'x' }];
-  meter.addBatchObservableCallback((res) => {
-    observed.begin();
-    for (const a of sets) {
-      res.observe(g, 1, a);
-      observed.add('g', a);
-    }
-    observed.end();
-  }, [g]);
+  const { reader, provider, observed } = oneGauge('g', () => sets);
   await reader.collect();
   sets = [{ k: Number.NaN }, { k: Number.POSITIVE_INFINITY }];
   const { resourceMetrics } = await reader.collect();
