@@ -17,7 +17,7 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { Accumulator } from '../src/catalog/accumulate.ts';
 import { Health } from '../src/health.ts';
 import { CATALOG, checkOf, moduleOf } from '../src/registry.ts';
-import { registerCatalog } from '../src/export/instruments.ts';
+import { CatalogMetrics } from '../src/export/catalog-producer.ts';
 import { createPowermetricsParser } from '../src/modules/powermetrics/parser.ts';
 import { createPlausibilityFilter } from '../src/plausibility.ts';
 import { Store } from '../src/store.ts';
@@ -67,9 +67,9 @@ const totals = new Accumulator(CATALOG);
 store.onSample((source, sample) => totals.add(source, sample));
 const sink = store.register({ name: 'powermetrics', intervalMs: 1000 }, checkOf(moduleOf('powermetrics')!));
 const input = { latest: (s: string) => store.latest(s), health, totals };
-const reader = new CollectingReader();
+const catalogMetrics = new CatalogMetrics(CATALOG, () => (store.expire(), input), { now: () => nowMs });
+const reader = new CollectingReader({ metricProducers: [catalogMetrics.producer()] });
 const provider = new MeterProvider({ readers: [reader] });
-const unregister = registerCatalog(provider.getMeter('soak'), CATALOG, () => (store.expire(), input));
 const parser = createPowermetricsParser();
 
 // A chunked stream like a pipe: NUL + document, repeated, read in 64 KiB pieces that do not align
@@ -114,7 +114,6 @@ for (let done = 0; done < SAMPLES; ) {
 }
 const elapsedS = (performance.now() - t0) / 1000;
 const end = mem();
-unregister();
 await provider.shutdown();
 
 const pmHealth = health.sources.get('powermetrics');

@@ -13,14 +13,13 @@
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type IMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { Accumulator } from './catalog/accumulate.ts';
 import { pointsOf, type CollectionInput } from './catalog/collect.ts';
 import type { CatalogEntry, Point } from './catalog/types.ts';
 import { otlpMetricsUrl, type Config } from './config.ts';
-import { registerCatalog, SCHEMA_URL, SCOPE_NAME } from './export/instruments.ts';
+import { CatalogMetrics, SCHEMA_URL, SCOPE_NAME } from './export/catalog-producer.ts';
 import { ListenError } from './export/listen-error.ts';
-import { ObservedSeries } from './export/observed.ts';
 import { createOtlpReader, safeUrl, type OtlpReaderParts } from './export/otlp.ts';
 import { PrometheusServer } from './export/prometheus.ts';
 import { buildResource } from './export/resource.ts';
@@ -111,11 +110,9 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
   };
   const resource = opts.resource ?? buildResource({ resource: initial.resource });
   const stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
-  // Only what the last collection observed is exported (src/export/observed.ts).
-  const observed = new ObservedSeries();
-  const onlyObserved = (rm: ResourceMetrics): ResourceMetrics => observed.filter(rm, SCOPE_NAME);
+  // The catalog's series, collected by every reader (src/export/catalog-producer.ts).
+  const catalogMetrics = new CatalogMetrics(catalog, begin, { log, version: packageVersion() });
   let provider: MeterProvider | undefined;
-  let unregister: (() => void) | undefined;
   let running = false;
 
   const agent: Agent = {
@@ -198,7 +195,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
   async function startExporters(config: Config): Promise<void> {
     const readers: IMetricReader[] = [];
     if (config.exporters.otlp.enabled) {
-      agent.otlp = await createOtlpReader({ ...config.exporters.otlp, url: otlpMetricsUrl(config), filter: onlyObserved }, health, log);
+      agent.otlp = await createOtlpReader({ ...config.exporters.otlp, url: otlpMetricsUrl(config), producers: [catalogMetrics.producer()] }, health, log);
       readers.push(agent.otlp.reader);
       log.info('OTLP push enabled', {
         url: safeUrl(agent.otlp.url),
@@ -211,7 +208,7 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
       prom = new PrometheusServer({
         ...config.exporters.prometheus,
         log,
-        filter: onlyObserved,
+        producers: [catalogMetrics.producer()],
         onScrape: () => health.scraped(),
         onRefused: () => health.connectionRefused(),
       });
@@ -219,7 +216,6 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     }
     provider = new MeterProvider({ resource, readers });
     agent.meter = provider.getMeter(SCOPE_NAME, packageVersion(), { schemaUrl: SCHEMA_URL });
-    unregister = registerCatalog(agent.meter, catalog, begin, { log, observed });
     if (prom) {
       try {
         const addr = await prom.listen();
@@ -239,13 +235,10 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     const p = provider;
     provider = undefined;
     if (p) {
-      // shutdown() makes the periodic reader export one last time (the final flush). The catalog's
-      // callbacks must still be registered then: with them removed first, the collection is empty
-      // and the SDK skips the export entirely (robustness/issue 5: test/robustness/signals.test.ts).
+      // shutdown() makes the periodic reader export one last time (the final flush), the catalog's
+      // producer included (robustness/issue 5: test/robustness/signals.test.ts).
       await withTimeout(p.shutdown().catch((err: unknown) => log.warn('exporter shutdown failed', { error: err as Error })), stopTimeoutMs);
     }
-    unregister?.();
-    unregister = undefined;
     await agent.prometheus?.close();
     agent.prometheus = undefined;
     agent.otlp = undefined;

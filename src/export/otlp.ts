@@ -11,6 +11,7 @@
  */
 import {
   PeriodicExportingMetricReader,
+  type MetricProducer,
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
@@ -43,8 +44,6 @@ export interface CountingOptions {
   http?: ExportHttp | undefined;
   /** What to keep out of error text. */
   secrets?: SecretsOf | undefined;
-  /** Applied to every collection before it is sent (the agent drops series the last collection did not observe). */
-  filter?: ((rm: ResourceMetrics) => ResourceMetrics) | undefined;
 }
 
 /**
@@ -119,7 +118,7 @@ export class CountingExporter implements PushMetricExporter {
       }
     };
     try {
-      this.inner.export(this.o.filter ? this.o.filter(metrics) : metrics, onResult);
+      this.inner.export(metrics, onResult);
     } catch (err) {
       onResult({ code: FAILED, error: err as Error });
     }
@@ -170,8 +169,8 @@ export interface OtlpOptions {
   headers: Readonly<Record<string, string>>;
   timeoutMs: number;
   intervalMs: number;
-  /** See CountingOptions.filter. */
-  filter?: (rm: ResourceMetrics) => ResourceMetrics;
+  /** What the reader collects besides its MeterProvider's instruments (the agent's catalog). */
+  producers?: MetricProducer[];
 }
 
 /** Builds the reader; the exporter package for the chosen protocol is loaded only then (startup time). */
@@ -184,11 +183,12 @@ export async function createOtlpReader(o: OtlpOptions, health: Health, log?: Log
     o.protocol === 'http/json'
       ? new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter(options)
       : new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter(options);
-  const exporter = new CountingExporter(inner, health, { url, deadlineMs: budget.deadlineMs, log, http, secrets: { url, headers: o.headers }, filter: o.filter });
+  const exporter = new CountingExporter(inner, health, { url, deadlineMs: budget.deadlineMs, log, http, secrets: { url, headers: o.headers } });
   const reader = new PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: o.intervalMs,
     exportTimeoutMillis: budget.readerTimeoutMs,
+    ...(o.producers ? { metricProducers: o.producers } : {}),
   });
   return { reader, exporter, url };
 }

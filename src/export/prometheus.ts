@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Attributes as OtelAttributes, AttributeValue } from '@opentelemetry/api';
-import { DataPointType, MetricReader, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { DataPointType, MetricReader, type MetricData, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Instrument } from '../catalog/types.ts';
 import type { Logger } from '../log.ts';
 import { prometheusLabelName, prometheusMetricName, prometheusType } from './prometheus-names.ts';
@@ -201,8 +201,8 @@ export interface PrometheusServerOptions {
   onRefused?: () => void;
   /** Reuse window of a finished rendering, ms (tests; default LIMITS.reuseMs). */
   reuseMs?: number;
-  /** Applied to every collection before it is rendered (the agent drops series the last collection did not observe). */
-  filter?: (rm: ResourceMetrics) => ResourceMetrics;
+  /** What the reader collects besides its MeterProvider's instruments (the agent's catalog). */
+  producers?: MetricProducer[];
 }
 
 interface Rendering {
@@ -237,7 +237,7 @@ export class PrometheusServer {
   /** Connections refused at the cap since start, for tests. */
   refused = 0;
 
-  constructor(opts: PrometheusServerOptions, reader: PullMetricReader = new PullMetricReader()) {
+  constructor(opts: PrometheusServerOptions, reader: PullMetricReader = new PullMetricReader(opts.producers ? { metricProducers: opts.producers } : undefined)) {
     this.opts = opts;
     this.reader = reader;
   }
@@ -250,7 +250,7 @@ export class PrometheusServer {
         error: String(errors[0]),
         count: errors.length,
       });
-    return serialize(this.opts.filter ? this.opts.filter(resourceMetrics) : resourceMetrics);
+    return serialize(resourceMetrics);
   }
 
   /** The text for an HTTP scrape: joins the collection in flight, or reuses one that just finished. */

@@ -172,7 +172,7 @@ for (const name of FOLDERS) {
 }
 
 // A handful of lines against numbers read by eye from the raw capture files (not computed by the code).
-const SCOPE = 'otel_scope_name="silicon-agent",otel_scope_version="<version>"';
+const SCOPE = 'otel_scope_name="silicon-agent",otel_scope_version="<version>",otel_scope_schema_url="https://opentelemetry.io/schemas/1.44.0"';
 
 t.test('m2-ultra: lines match the raw capture', async (t) => {
   const text = await goldenText('m2-ultra');

@@ -7,7 +7,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Accumulator } from '../../src/catalog/accumulate.ts';
 import type { CollectionInput } from '../../src/catalog/collect.ts';
-import { registerCatalog, SCOPE_NAME } from '../../src/export/instruments.ts';
+import { CatalogMetrics } from '../../src/export/catalog-producer.ts';
 import { PrometheusServer } from '../../src/export/prometheus.ts';
 import { Health } from '../../src/health.ts';
 import { CATALOG, checkOf, moduleOf } from '../../src/registry.ts';
@@ -41,9 +41,9 @@ export function pipeline(opts: { now?: () => number; filters?: SampleFilter[] } 
       return store.register({ name, intervalMs }, m ? checkOf(m) : undefined);
     },
     async scrape(o = {}) {
-      const prom = new PrometheusServer({ host: '127.0.0.1', port: 0, path: '/metrics' });
+      const catalogMetrics = new CatalogMetrics(CATALOG, () => (store.expire(), input), o.version !== undefined ? { version: o.version } : {});
+      const prom = new PrometheusServer({ host: '127.0.0.1', port: 0, path: '/metrics', producers: [catalogMetrics.producer()] });
       const provider = new MeterProvider({ ...(o.resource ? { resource: o.resource } : {}), readers: [prom.reader] });
-      registerCatalog(provider.getMeter(SCOPE_NAME, o.version), CATALOG, () => (store.expire(), input));
       try {
         return await prom.text();
       } finally {

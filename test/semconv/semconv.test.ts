@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import * as semconv from '@opentelemetry/semantic-conventions/incubating';
 import { createAgent } from '../../src/agent.ts';
 import { ConfigSchema } from '../../src/config.ts';
-import { SCHEMA_URL } from '../../src/export/instruments.ts';
+import { SCHEMA_URL, SCOPE_NAME } from '../../src/export/catalog-producer.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { ATTRIBUTES, CATALOG } from '../../src/registry.ts';
 
@@ -110,12 +110,20 @@ t.test('the documented extensions are still needed', async (t) => {
   }
 });
 
-t.test('the meter carries the schema URL of the semantic-conventions version checked here', async (t) => {
+t.test('the scope carries the schema URL of the semantic-conventions version checked here', async (t) => {
   t.equal(SCHEMA_URL, 'https://opentelemetry.io/schemas/1.44.0');
-  const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { enabled: false } } });
+  const config = ConfigSchema.parse({ exporters: { otlp: { enabled: false }, prometheus: { port: 0 } } });
   const agent = createAgent(config, { log: memoryLogger('warn'), sources: [] });
   await agent.start();
-  const meter = agent.meter as unknown as { _meterSharedState?: { _instrumentationScope?: { schemaUrl?: string } } };
-  await agent.stop();
-  t.equal(meter._meterSharedState?._instrumentationScope?.schemaUrl, SCHEMA_URL);
+  try {
+    // What a scrape collects: the catalog's scope (the health metrics are there with no source).
+    const { resourceMetrics } = await agent.prometheus!.reader.collect();
+    const scopes = resourceMetrics.scopeMetrics.map((sm) => sm.scope);
+    t.same(
+      scopes.map((s) => [s.name, s.schemaUrl]),
+      [[SCOPE_NAME, SCHEMA_URL]],
+    );
+  } finally {
+    await agent.stop();
+  }
 });
