@@ -1,5 +1,5 @@
 /**
- * The agent: sources → store → one MeterProvider read by the OTLP push reader and the
+ * The agent: sources → store → the catalog's producer, read by the OTLP push reader and the
  * Prometheus pull reader. Nothing here knows a metric or a source by name; the catalog and the
  * registry do.
  *
@@ -11,14 +11,13 @@
  *    are up and stopped first on shutdown and before a reload;
  *  - `agent.sources`: the running sources (for child pids and the budget's `applyBudget`).
  */
-import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { Accumulator } from './catalog/accumulate.ts';
 import { pointsOf, type CollectionInput } from './catalog/collect.ts';
 import type { CatalogEntry, Point } from './catalog/types.ts';
 import { otlpMetricsUrl, type Config } from './config.ts';
-import { CatalogMetrics, SCHEMA_URL, SCOPE_NAME } from './export/catalog-producer.ts';
+import { CatalogMetrics } from './export/catalog-producer.ts';
 import { ListenError } from './export/listen-error.ts';
 import { createOtlpReader, safeUrl, type OtlpReaderParts } from './export/otlp.ts';
 import { PrometheusServer } from './export/prometheus.ts';
@@ -74,7 +73,6 @@ export interface Agent {
   /** The pull endpoint while it is enabled and listening. */
   prometheus: PrometheusServer | undefined;
   otlp: OtlpReaderParts | undefined;
-  meter: Meter | undefined;
   start(): Promise<void>;
   /** Stop sources, flush OTLP one last time, shut the exporters down. Idempotent. */
   stop(): Promise<void>;
@@ -124,7 +122,6 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     sources: [],
     prometheus: undefined,
     otlp: undefined,
-    meter: undefined,
 
     async start() {
       if (running) return;
@@ -215,7 +212,6 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
       readers.push(prom.reader);
     }
     provider = new MeterProvider({ resource, readers });
-    agent.meter = provider.getMeter(SCOPE_NAME, packageVersion(), { schemaUrl: SCHEMA_URL });
     if (prom) {
       try {
         const addr = await prom.listen();
@@ -242,7 +238,6 @@ export function createAgent(initial: Config, opts: AgentOptions): Agent {
     await agent.prometheus?.close();
     agent.prometheus = undefined;
     agent.otlp = undefined;
-    agent.meter = undefined;
   }
 
   async function startSources(config: Config): Promise<void> {

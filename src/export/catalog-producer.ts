@@ -13,15 +13,19 @@
  * in every OTLP export with its last value. Here a collection exports exactly what it observed.
  *
  * What the SDK did per series is kept, with the same meaning (test/export/catalog-producer.test.ts):
- * - a series' start time is the collection at which it was first observed; a counter whose value goes
- *   down starts again there (the SDK's reset rule), and a negative counter value reads 0;
- * - the same attribute set observed twice in one collection: the last value, at the first one's place;
+ * - a series' start time is the collection at which it was first observed; a counter whose value is
+ *   below the previous collection's starts again there (the SDK's reset rule), and a negative counter
+ *   value reads 0; a sum's -0 reads 0;
+ * - the same attribute set observed twice in one collection: the last value, at the first one's place
+ *   (the reset rule compares that last value with the previous collection's);
  * - the attributes exported for a series are those of its first observation (a copy), so a series keeps
  *   one attributes object for its life (the protobuf writer keeps its encoded bytes by that object);
- * - a series not observed for an hour is forgotten (memory stays bounded), and starts again if it comes
- *   back.
- * An observer that throws skips its entry for that collection (logged once), never the collection; a
- * non-finite value is never exported.
+ * - a series keeps its start time while it is away (a stale source, a Mac asleep) and when it comes back,
+ *   as in the SDK, which never forgot one. Memory stays bounded: past MAX_SERIES_PER_METRIC remembered
+ *   series in one metric, the ones seen longest ago are forgotten (the SDK, past its 2,000, merged new
+ *   ones into one overflow series instead).
+ * An observer that throws skips its entry for that collection (logged once), never the collection, and
+ * what it emitted before throwing changes nothing; a non-finite value is never exported.
  */
 import { ValueType, type HrTime } from '@opentelemetry/api';
 import { emptyResource } from '@opentelemetry/resources';
@@ -48,32 +52,35 @@ export const SCHEMA_URL = 'https://opentelemetry.io/schemas/1.44.0';
 
 const EMPTY_RESOURCE = emptyResource();
 
-/** A series not observed for this long is forgotten (ms). */
-export const FORGET_AFTER_MS = 60 * 60 * 1000;
+/** Series remembered per metric (start times); past it, those seen longest ago are forgotten. */
+export const MAX_SERIES_PER_METRIC = 1000;
 
 interface Series {
   attributes: Attributes;
   start: HrTime;
   /** The last value observed (a counter's reset rule). */
   last: number;
+  /** Start and last value as the previous collection left them (a repeat in this one is judged on them). */
+  prevStart: HrTime;
+  prevLast: number;
   /** The collection that last observed it, and its point's index there. */
   seenIn: number;
   index: number;
-  seenAtMs: number;
 }
 
 interface Entry {
   readonly descriptor: MetricDescriptor;
   readonly dataPointType: DataPointType.GAUGE | DataPointType.SUM;
   readonly monotonic: boolean;
+  readonly sum: boolean;
   readonly series: Map<string, Series>;
   points: Point[];
 }
 
-/** A data point as the SDK's DataPoint<number>, its value written in place for a repeat. */
+/** A data point as the SDK's DataPoint<number>, its value and start written in place for a repeat. */
 interface Point {
   readonly attributes: Attributes;
-  readonly startTime: HrTime;
+  startTime: HrTime;
   readonly endTime: HrTime;
   value: number;
 }
@@ -125,8 +132,10 @@ export class CatalogMetrics {
   private readonly scope: ScopeMetrics['scope'];
   private readonly now: () => number;
   private collection = 0;
-  private current: { at: HrTime; ms: number } = { at: [0, 0], ms: 0 };
-  private lastSweepMs = 0;
+  private at: HrTime = [0, 0];
+  /** The current entry's observations, applied only once its observer has returned. */
+  private readonly stagedValues: number[] = [];
+  private readonly stagedAttributes: Attributes[] = [];
 
   constructor(catalog: readonly CatalogEntry[], begin: () => CollectionInput, opts: CatalogMetricsOptions = {}) {
     this.catalog = catalog;
@@ -138,52 +147,78 @@ export class CatalogMetrics {
       descriptor: { name: m.name, description: m.description, unit: m.unit, valueType: ValueType.DOUBLE },
       dataPointType: m.instrument === 'gauge' ? DataPointType.GAUGE : DataPointType.SUM,
       monotonic: m.instrument === 'counter',
+      sum: m.instrument !== 'gauge',
       series: new Map(),
       points: [],
     }));
-    // One emit per entry, made once: the collection runs every few seconds for months.
-    this.emits = this.entries.map((e) => (value: number, attributes: Attributes) => this.record(e, value, attributes));
+    // One emit, made once: the collection runs every few seconds for months.
+    const stage: Emit = (value, attributes) => {
+      if (!Number.isFinite(value)) return;
+      this.stagedValues.push(value);
+      this.stagedAttributes.push(attributes);
+    };
+    this.emits = this.entries.map(() => stage);
   }
 
   private record(e: Entry, value: number, attributes: Attributes): void {
-    if (!Number.isFinite(value)) return;
     let v = value;
+    if (e.sum && v === 0) v = 0; // -0: the SDK's sums read 0 + v
     if (e.monotonic && v < 0) v = 0;
     const key = seriesKey(attributes);
-    const { at, ms } = this.current;
+    const at = this.at;
     let s = e.series.get(key);
     if (s === undefined) {
-      s = { attributes: { ...attributes }, start: at, last: v, seenIn: -1, index: -1, seenAtMs: ms };
+      s = { attributes: { ...attributes }, start: at, last: v, prevStart: at, prevLast: Number.NaN, seenIn: -1, index: -1 };
       e.series.set(key, s);
-    } else if (e.monotonic && v < s.last) s.start = at; // a counter that went down starts again
-    s.last = v;
-    s.seenAtMs = ms;
-    if (s.seenIn === this.collection) {
-      e.points[s.index]!.value = v; // observed twice in one collection: the last value
-      return;
     }
-    s.seenIn = this.collection;
-    s.index = e.points.length;
-    e.points.push({ attributes: s.attributes, startTime: s.start, endTime: at, value: v });
+    if (s.seenIn !== this.collection) {
+      s.prevStart = s.start;
+      s.prevLast = s.last;
+      s.seenIn = this.collection;
+      s.index = e.points.length;
+      e.points.push({ attributes: s.attributes, startTime: s.start, endTime: at, value: v });
+    }
+    // A counter below the previous collection's value starts again now (NaN: none before).
+    s.start = e.monotonic && v < s.prevLast ? at : s.prevStart;
+    s.last = v;
+    const p = e.points[s.index]!;
+    p.value = v; // observed twice in one collection: the last value, at the first one's place
+    p.startTime = s.start;
+  }
+
+  /** Forget the series of `e` seen longest ago, down to MAX_SERIES_PER_METRIC (never this collection's). */
+  private forget(e: Entry): void {
+    const old = [...e.series].filter(([, s]) => s.seenIn !== this.collection).sort((a, b) => a[1].seenIn - b[1].seenIn);
+    for (const [k] of old) {
+      if (e.series.size <= MAX_SERIES_PER_METRIC) break;
+      e.series.delete(k);
+    }
   }
 
   /** One collection: every entry observed once, as this scope's metrics. */
   collect(): ScopeMetrics {
-    const ms = this.now();
     this.collection++;
-    this.current = { at: hrTime(ms), ms };
-    for (const e of this.entries) e.points = [];
+    this.at = hrTime(this.now());
     const input = this.begin();
+    const values = this.stagedValues;
+    const attributes = this.stagedAttributes;
     for (let i = 0; i < this.catalog.length; i++) {
+      const e = this.entries[i]!;
+      e.points = [];
+      values.length = 0;
+      attributes.length = 0;
       try {
         observeEntry(this.catalog[i]!, input, this.emits[i]!);
       } catch (err) {
         const name = this.catalog[i]!.name;
         this.opts.log?.once(`observe:${name}`, 'error', 'metric observer failed; metric skipped', { metric: name, error: err as Error });
-        // What it emitted before throwing is not exported either.
-        this.entries[i]!.points = [];
+        continue; // what it emitted before throwing is neither exported nor remembered
       }
+      for (let j = 0; j < values.length; j++) this.record(e, values[j]!, attributes[j]!);
+      if (e.series.size > MAX_SERIES_PER_METRIC) this.forget(e);
     }
+    values.length = 0;
+    attributes.length = 0;
     const metrics: MetricData[] = [];
     for (const e of this.entries) {
       if (e.points.length === 0) continue;
@@ -193,14 +228,7 @@ export class CatalogMetrics {
           : { descriptor: e.descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, dataPoints: e.points, isMonotonic: e.monotonic },
       );
     }
-    if (ms - this.lastSweepMs >= 60_000) this.sweep(ms);
     return { scope: this.scope, metrics };
-  }
-
-  /** Forget the series not observed for FORGET_AFTER_MS. */
-  private sweep(ms: number): void {
-    this.lastSweepMs = ms;
-    for (const e of this.entries) for (const [k, s] of e.series) if (ms - s.seenAtMs >= FORGET_AFTER_MS) e.series.delete(k);
   }
 
   /** A reader's producer. */

@@ -424,9 +424,10 @@ export function writeMetricsRequest(rm: ResourceMetrics): Uint8Array | undefined
 /**
  * The http/protobuf exporter: the official OTLP/HTTP metric exporter (its transport, retries, headers,
  * timeouts and TLS settings, as @opentelemetry/exporter-metrics-otlp-proto assembles it) with this body
- * writer. What the writer leaves, or a writer that throws, goes to the SDK's serializer.
+ * writer. What the writer leaves goes to the SDK's serializer; so does a collection the writer throws on
+ * (a bug of ours: `onWriterError` is told, and the agent logs it once).
  */
-export async function createProtobufExporter(options: OTLPMetricExporterOptions): Promise<PushMetricExporter> {
+export async function createProtobufExporter(options: OTLPMetricExporterOptions, onWriterError?: (err: unknown) => void): Promise<PushMetricExporter> {
   const [{ OTLPMetricExporterBase }, { convertLegacyHttpOptions, createOtlpHttpExportDelegate }, { MetricsExporterMetricsHelper, ProtobufMetricsSerializer }] = await Promise.all([
     import('@opentelemetry/exporter-metrics-otlp-http'),
     import('@opentelemetry/otlp-exporter-base/node-http'),
@@ -436,7 +437,8 @@ export async function createProtobufExporter(options: OTLPMetricExporterOptions)
     serializeRequest(rm) {
       try {
         return writeMetricsRequest(rm) ?? ProtobufMetricsSerializer.serializeRequest(rm);
-      } catch {
+      } catch (err) {
+        onWriterError?.(err);
         return ProtobufMetricsSerializer.serializeRequest(rm);
       }
     },

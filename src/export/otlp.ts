@@ -182,7 +182,9 @@ export async function createOtlpReader(o: OtlpOptions, health: Health, log?: Log
   const inner: PushMetricExporter =
     o.protocol === 'http/json'
       ? new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter(options)
-      : await (await import('./otlp-protobuf.ts')).createProtobufExporter(options);
+      : await (await import('./otlp-protobuf.ts')).createProtobufExporter(options, (err) =>
+          log?.once('otlp:body-writer', 'error', 'OTLP body writer failed; the SDK serializer wrote the export instead', { error: err as Error }),
+        );
   const exporter = new CountingExporter(inner, health, { url, deadlineMs: budget.deadlineMs, log, http, secrets: { url, headers: o.headers } });
   const reader = new PeriodicExportingMetricReader({
     exporter,

@@ -6,15 +6,15 @@
  *    the same metrics in the same order, descriptors, types, temporality, monotonicity, and the same
  *    points (attributes and values) in the same order; and exactly what `pointsOf` lists.
  * 2. The SDK's per-series rules, on a small catalog with a clock: start times, a counter's reset, a
- *    negative counter, a repeat within one collection, non-finite values, a throwing observer, a series
- *    gone and forgotten, attributes kept as first observed.
+ *    negative counter, -0, a repeat within one collection, non-finite values, a throwing observer, a
+ *    series gone and back, the bound on remembered series, attributes kept as first observed.
  */
 import type { BatchObservableResult, Observable } from '@opentelemetry/api';
 import { MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import t from 'tap';
 import { pointsOf, type CollectionInput } from '../../src/catalog/collect.ts';
 import type { Attributes, CatalogEntry, Emit } from '../../src/catalog/types.ts';
-import { CatalogMetrics, FORGET_AFTER_MS, SCHEMA_URL, SCOPE_NAME, seriesKey } from '../../src/export/catalog-producer.ts';
+import { CatalogMetrics, MAX_SERIES_PER_METRIC, SCHEMA_URL, SCOPE_NAME, seriesKey } from '../../src/export/catalog-producer.ts';
 import { Health } from '../../src/health.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { CATALOG } from '../../src/registry.ts';
@@ -228,7 +228,7 @@ t.test('an observer that throws: its entry skipped for that collection, logged o
   t.equal(m.get('g')!.dataPoints[0]!.value, 9, 'back at the next collection');
 });
 
-t.test('a series not observed is not exported; forgotten after an hour, it starts again', async (t) => {
+t.test('a series not observed is not exported; back after any absence, it keeps its start', async (t) => {
   const { feed, collect, at } = small();
   feed.c = [
     [5, { k: 'stays' }],
@@ -243,20 +243,86 @@ t.test('a series not observed is not exported; forgotten after an hour, it start
     ['stays'],
     'only what this collection observed',
   );
+  feed.c = [];
+  collect(2 * 3600_000); // nothing observed for two hours (a Mac asleep, a stale source)
   feed.c = [
     [5, { k: 'stays' }],
     [8, { k: 'goes' }],
   ];
-  c = collect(FORGET_AFTER_MS / 2).get('c')!;
-  t.same(c.dataPoints[1]!.startTime, t1, 'back within the hour: same start');
-  feed.c = [[5, { k: 'stays' }]];
-  collect(60_000);
-  collect(FORGET_AFTER_MS);
-  feed.c = [
-    [5, { k: 'stays' }],
-    [9, { k: 'goes' }],
-  ];
   c = collect().get('c')!;
   t.same(c.dataPoints[0]!.startTime, t1, 'the series observed all along keeps its start');
-  t.same(c.dataPoints[1]!.startTime, at(), 'back after an hour away: a new start');
+  t.same(c.dataPoints[1]!.startTime, t1, 'the series back after an absence keeps its start (its value grew: 6 → 8)');
+});
+
+t.test('a counter observed twice in one collection: the reset rule judges the last value against the previous collection', async (t) => {
+  const { feed, collect, at } = small();
+  feed.c = [[10, { k: 'x' }]];
+  collect();
+  const t1 = at();
+  feed.c = [
+    [12, { k: 'x' }],
+    [5, { k: 'x' }],
+  ];
+  let p = collect().get('c')!.dataPoints[0]!;
+  const t2 = at();
+  t.same([p.value, p.startTime], [5, t2], '10 → (12, 5): the last value 5 is below 10, a reset now');
+  p = collect().get('c')!.dataPoints[0]!;
+  t.same([p.value, p.startTime], [5, t2], 'again (12, 5): 5 is not below the previous 5, the start stays');
+  feed.c = [
+    [3, { k: 'x' }],
+    [9, { k: 'x' }],
+  ];
+  p = collect().get('c')!.dataPoints[0]!;
+  t.same([p.value, p.startTime], [9, t2], '(3, 9) after 5: the last value 9 grew, no reset');
+  t.not(t1, t2);
+});
+
+t.test('what a throwing observer emitted changes nothing: no false reset afterwards', async (t) => {
+  const { feed, collect, at } = small();
+  feed.c = [[100, { k: 'x' }]];
+  collect();
+  const t1 = at();
+  feed.c = 'throw';
+  t.notOk(collect().has('c'));
+  feed.c = [[110, { k: 'x' }]];
+  const p = collect().get('c')!.dataPoints[0]!;
+  t.same([p.value, p.startTime], [110, t1], '100 → 110: the start of the first collection');
+});
+
+t.test('a sum exports 0 for -0, as the SDK did; a gauge keeps -0', async (t) => {
+  const { feed, collect } = small();
+  feed.c = [[-0, { k: 'x' }]];
+  feed.u = [[-0, { k: 'x' }]];
+  feed.g = [[-0, { k: 'x' }]];
+  const m = collect();
+  t.ok(Object.is(m.get('c')!.dataPoints[0]!.value, 0), 'counter: +0');
+  t.ok(Object.is(m.get('u')!.dataPoints[0]!.value, 0), 'up-down counter: +0');
+  t.ok(Object.is(m.get('g')!.dataPoints[0]!.value, -0), 'gauge: -0');
+});
+
+t.test(`memory stays bounded: past ${MAX_SERIES_PER_METRIC} series in a metric, the ones seen longest ago are forgotten`, async (t) => {
+  const { feed, collect, at } = small();
+  feed.c = [[1, { k: 'oldest' }]];
+  collect();
+  const tOld = at();
+  feed.c = [[1, { k: 'recent' }]];
+  collect();
+  const tRecent = at();
+  // Many series come and go, one collection each (top-N apps over months).
+  for (let i = 0; i < MAX_SERIES_PER_METRIC + 50; i++) {
+    feed.c = [[1, { k: `app${i}` }]];
+    collect();
+  }
+  feed.c = Array.from({ length: MAX_SERIES_PER_METRIC + 5 }, (_, i) => [1, { k: `now${i}` }] as [number, Attributes]);
+  const many = collect().get('c')!;
+  t.equal(many.dataPoints.length, MAX_SERIES_PER_METRIC + 5, 'every series of this collection is exported, even past the bound');
+  feed.c = [
+    [2, { k: 'oldest' }],
+    [2, { k: 'recent' }],
+  ];
+  const c = collect().get('c')!;
+  t.same(c.dataPoints[0]!.startTime, at(), 'the series seen longest ago was forgotten: it starts again');
+  t.not(c.dataPoints[0]!.startTime, tOld);
+  t.same(c.dataPoints[1]!.startTime, at(), 'so was every series not seen in the collection past the bound');
+  t.not(tRecent, at());
 });

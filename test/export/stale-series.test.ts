@@ -1,7 +1,8 @@
 /**
  * A stale series is never exported (README: "A value older than 3 intervals is never exported"). The
- * OTel SDK's cumulative storage re-reports every attribute set an observable instrument ever had; the
- * agent keeps only what the last collection observed (src/export/observed.ts), on /metrics and in OTLP.
+ * OTel SDK's storage for observable instruments re-reports every attribute set one ever had; the agent's
+ * catalog producer hands each collection only what it observed (src/export/catalog-producer.ts), on
+ * /metrics and in OTLP.
  */
 import t from 'tap';
 import { once } from 'node:events';
