@@ -16,8 +16,8 @@ interface Total {
   value: number;
 }
 
-/** Canonical key of an attribute set (sorted keys). */
-export function attributesKey(a: Attributes): string {
+/** The keys of an attribute set, sorted. */
+export function sortedKeys(a: object): string[] {
   const keys = Object.keys(a);
   // Sorted in place (an attribute set has a handful of keys): Array#sort would copy them first.
   for (let i = 1; i < keys.length; i++) {
@@ -26,6 +26,12 @@ export function attributesKey(a: Attributes): string {
     for (; j >= 0 && keys[j]! > x; j--) keys[j + 1] = keys[j]!;
     keys[j + 1] = x;
   }
+  return keys;
+}
+
+/** Canonical key of an attribute set (sorted keys). */
+export function attributesKey(a: Attributes): string {
+  const keys = sortedKeys(a);
   let k = '';
   for (let i = 0; i < keys.length; i++) k += `${keys[i]}\u0000${a[keys[i]!]}\u0001`;
   return k;

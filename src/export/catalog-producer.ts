@@ -38,6 +38,7 @@ import {
   type MetricProducer,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { sortedKeys } from '../catalog/accumulate.ts';
 import type { CollectionInput } from '../catalog/collect.ts';
 import { observeEntry } from '../catalog/collect.ts';
 import type { Attributes, CatalogEntry, Emit } from '../catalog/types.ts';
@@ -90,13 +91,7 @@ interface Point {
  * Strings, finite and non-finite numbers and booleans are written out; anything else by JSON.
  */
 export function seriesKey(a: Attributes): string {
-  const keys = Object.keys(a);
-  for (let i = 1; i < keys.length; i++) {
-    const x = keys[i]!;
-    let j = i - 1;
-    for (; j >= 0 && keys[j]! > x; j--) keys[j + 1] = keys[j]!;
-    keys[j + 1] = x;
-  }
+  const keys = sortedKeys(a);
   let k = '';
   for (let i = 0; i < keys.length; i++) {
     const v: unknown = a[keys[i]!];
@@ -128,7 +123,8 @@ export class CatalogMetrics {
   private readonly begin: () => CollectionInput;
   private readonly opts: CatalogMetricsOptions;
   private readonly entries: Entry[];
-  private readonly emits: Emit[];
+  /** The one emit every entry's observer is given: it stages the observation (see collect). */
+  private readonly stage: Emit;
   private readonly scope: ScopeMetrics['scope'];
   private readonly now: () => number;
   private collection = 0;
@@ -151,13 +147,13 @@ export class CatalogMetrics {
       series: new Map(),
       points: [],
     }));
-    // One emit, made once: the collection runs every few seconds for months.
-    const stage: Emit = (value, attributes) => {
+    // Made once: the collection runs every few seconds for months. An observer hands each emit an
+    // attributes object it does not change afterwards (the SDK kept that object too).
+    this.stage = (value, attributes) => {
       if (!Number.isFinite(value)) return;
       this.stagedValues.push(value);
       this.stagedAttributes.push(attributes);
     };
-    this.emits = this.entries.map(() => stage);
   }
 
   private record(e: Entry, value: number, attributes: Attributes): void {
@@ -208,7 +204,7 @@ export class CatalogMetrics {
       values.length = 0;
       attributes.length = 0;
       try {
-        observeEntry(this.catalog[i]!, input, this.emits[i]!);
+        observeEntry(this.catalog[i]!, input, this.stage);
       } catch (err) {
         const name = this.catalog[i]!.name;
         this.opts.log?.once(`observe:${name}`, 'error', 'metric observer failed; metric skipped', { metric: name, error: err as Error });
