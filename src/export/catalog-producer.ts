@@ -73,7 +73,6 @@ interface Entry {
   readonly descriptor: MetricDescriptor;
   readonly dataPointType: DataPointType.GAUGE | DataPointType.SUM;
   readonly monotonic: boolean;
-  readonly sum: boolean;
   readonly series: Map<string, Series>;
   points: Point[];
 }
@@ -143,7 +142,6 @@ export class CatalogMetrics {
       descriptor: { name: m.name, description: m.description, unit: m.unit, valueType: ValueType.DOUBLE },
       dataPointType: m.instrument === 'gauge' ? DataPointType.GAUGE : DataPointType.SUM,
       monotonic: m.instrument === 'counter',
-      sum: m.instrument !== 'gauge',
       series: new Map(),
       points: [],
     }));
@@ -158,7 +156,7 @@ export class CatalogMetrics {
 
   private record(e: Entry, value: number, attributes: Attributes): void {
     let v = value;
-    if (e.sum && v === 0) v = 0; // -0: the SDK's sums read 0 + v
+    if (v === 0 && e.dataPointType === DataPointType.SUM) v = 0; // -0: the SDK's sums read 0 + v
     if (e.monotonic && v < 0) v = 0;
     const key = seriesKey(attributes);
     const at = this.at;
