@@ -21,7 +21,7 @@
  */
 import type { AppSeries, AppsSample, AppUsage } from './sample.ts';
 import type { AppWindow } from './tasks.ts';
-import { addUsage, emptyUsage } from './tasks.ts';
+import { addUsage, copyUsage, emptyUsage } from './tasks.ts';
 
 export const DEFAULT_TOP_APPS = 10;
 /** Largest configurable top N: 21 series per app metric, 147 over the five (test/export/series-bound.test.ts). */
@@ -32,6 +32,8 @@ export const SMOOTHING = 0.5;
 export const MAX_TRACKED = 2048;
 
 interface State {
+  /** The app's name (the tracker's own copy, see `detached`). */
+  name: string;
   score: number;
   absent: number;
   member: boolean;
@@ -75,22 +77,22 @@ export class AppTracker {
 
   /** Current members, best score first (tests, reports). */
   members(): string[] {
-    return this.sortedMembers().map(([n]) => n);
-  }
-
-  private sortedMembers(): Array<[string, State]> {
-    const m: Array<[string, State]> = [];
-    for (const e of this.apps) if (e[1].member) m.push(e);
-    return m.sort(better);
+    const m: State[] = [];
+    for (const s of this.apps.values()) if (s.member) m.push(s);
+    return m.sort(better).map((s) => s.name);
   }
 
   apply(w: AppWindow): AppsSample {
     const first = this.windows === 0;
     const now = ++this.windows;
     let energy = false;
-    for (const u of w.rows.values()) if (u.energyImpact !== undefined) energy = true;
-    const rank = (u: AppUsage) => (energy ? (u.energyImpact ?? 0) : u.cpuTimeS);
+    for (const u of w.rows.values())
+      if (u.energyImpact !== undefined) {
+        energy = true;
+        break;
+      }
     const a = this.smoothing;
+    const apps = this.apps;
 
     // Each row's app, looked up once: known apps get this window's usage, new ones are added (scored
     // from this window alone, after the known ones, in row order). A name is a slice of its
@@ -98,44 +100,41 @@ export class AppTracker {
     // the app is tracked, so the tracker keeps its own copy.
     const rowStates: State[] = [];
     for (const [name, u] of w.rows) {
-      let s = this.apps.get(name);
+      let s = apps.get(name);
       if (s === undefined) {
-        s = { score: a * rank(u), absent: 0, member: false, total: undefined, cur: u, seen: -now };
-        this.apps.set(detached(name), s);
+        const own = detached(name);
+        s = { name: own, score: a * rank(u, energy), absent: 0, member: false, total: undefined, cur: u, seen: -now };
+        apps.set(own, s);
       } else {
         s.cur = u;
         s.seen = now;
       }
       rowStates.push(s);
     }
-    // Scores and absence of the apps known before this window.
-    this.apps.forEach((s) => {
-      if (s.seen === -now) {
-        s.seen = now;
-        return;
+    // Scores and absence of the apps known before this window. In the same walk: leaving (members
+    // absent too long), forgetting (non-members absent too long), the members that stay (`mem`) and
+    // the candidates: non-members present now.
+    const mem: State[] = [];
+    const cand: State[] = [];
+    for (const s of apps.values()) {
+      if (s.seen === -now) s.seen = now;
+      else {
+        const present = s.seen === now;
+        s.absent = present ? 0 : s.absent + 1;
+        s.score = (1 - a) * s.score + a * (present ? rank(s.cur!, energy) : 0);
       }
-      const present = s.seen === now;
-      s.absent = present ? 0 : s.absent + 1;
-      s.score = (1 - a) * s.score + a * (present ? rank(s.cur!) : 0);
-    });
-
-    // Leaving: members absent too long; forgetting: non-members absent too long.
-    // In the same walk, the members that stay (`mem`) and the candidates: non-members present now.
-    const mem: Array<[string, State]> = [];
-    const cand: Array<[string, State]> = [];
-    this.apps.forEach((s, name, apps) => {
       if (s.absent >= ABSENT_LIMIT) {
         if (s.member) this.changes++;
-        apps.delete(name);
-      } else if (s.member) mem.push([name, s]);
-      else if (s.absent === 0) cand.push([name, s]);
-    });
+        apps.delete(s.name);
+      } else if (s.member) mem.push(s);
+      else if (s.absent === 0) cand.push(s);
+    }
     let members = mem.length;
     // Candidates are taken best first (by `better`: the order a full sort would give). Usually only
     // the first one or two are looked at, so they are picked one at a time.
     let ci = 0;
     while (members < this.top && ci < cand.length) {
-      const s = takeFirst(cand, ci++, better)[1];
+      const s = takeFirst(cand, ci++, better);
       s.member = true;
       s.total = emptyUsage();
       members++;
@@ -145,24 +144,22 @@ export class AppTracker {
     // Replacement with hysteresis: the best remaining candidate against the weakest member left.
     let wi = 0; // mem[0, wi): the members replaced, weakest first
     const ci0 = ci; // cand[ci0, ci): the candidates that replaced them
-    if (ci < cand.length) {
-      while (ci < cand.length && wi < mem.length) {
-        const c = takeFirst(cand, ci, better)[1];
-        const weak = takeFirst(mem, wi, worse)[1];
-        if (!(c.score > this.hysteresis * weak.score)) break;
-        weak.member = false;
-        weak.total = undefined;
-        c.member = true;
-        c.total = emptyUsage();
-        this.changes += 2;
-        ci++;
-        wi++;
-      }
+    while (ci < cand.length && wi < mem.length) {
+      const c = takeFirst(cand, ci, better);
+      const weak = takeFirst(mem, wi, worse);
+      if (!(c.score > this.hysteresis * weak.score)) break;
+      weak.member = false;
+      weak.total = undefined;
+      c.member = true;
+      c.total = emptyUsage();
+      this.changes += 2;
+      ci++;
+      wi++;
     }
     // Bound the non-members kept.
-    if (this.apps.size > this.top + MAX_TRACKED) {
-      const rest = [...this.apps].filter((e) => !e[1].member).sort((x, y) => x[1].score - y[1].score);
-      for (let i = 0; i < this.apps.size - this.top - MAX_TRACKED && i < rest.length; i++) this.apps.delete(rest[i]![0]);
+    if (apps.size > this.top + MAX_TRACKED) {
+      const rest = [...apps.values()].filter((e) => !e.member).sort((x, y) => x.score - y.score);
+      for (let i = 0; i < apps.size - this.top - MAX_TRACKED && i < rest.length; i++) apps.delete(rest[i]!.name);
     }
 
     // Series.
@@ -181,18 +178,22 @@ export class AppTracker {
     const zero = zeroLike(windowTotal);
     const series: AppSeries[] = [];
     // The members now, best first (the bound above forgets non-members only).
-    const ranked: Array<[string, State]> = mem.slice(wi);
+    const ranked: State[] = mem.slice(wi);
     for (let i = ci0; i < ci; i++) ranked.push(cand[i]!);
     ranked.sort(better);
-    for (const [name, s] of ranked) {
-      const u = s.seen === now ? s.cur : undefined;
-      const window = u ? { ...u } : { ...zero };
+    for (let i = 0; i < ranked.length; i++) {
+      const s = ranked[i]!;
+      const window = copyUsage(s.seen === now ? s.cur! : zero);
       addUsage(s.total!, window);
-      series.push({ name, other: false, window, total: { ...s.total! }, absent: s.absent });
+      series.push({ name: s.name, other: false, window, total: copyUsage(s.total!), absent: s.absent });
     }
-    for (const f of Object.keys(windowTotal) as Array<keyof AppUsage>) if (otherWindow[f] === undefined) otherWindow[f] = 0;
+    // A figure in the window total is 0 in `other` when no app outside the top N has it.
+    if (windowTotal.gpuTimeS !== undefined) otherWindow.gpuTimeS ??= 0;
+    if (windowTotal.energyImpact !== undefined) otherWindow.energyImpact ??= 0;
+    if (windowTotal.netRxBytes !== undefined) otherWindow.netRxBytes ??= 0;
+    if (windowTotal.netTxBytes !== undefined) otherWindow.netTxBytes ??= 0;
     addUsage(this.otherTotal, otherWindow);
-    series.push({ name: 'other', other: true, window: otherWindow, total: { ...this.otherTotal }, absent: 0 });
+    series.push({ name: 'other', other: true, window: otherWindow, total: copyUsage(this.otherTotal), absent: 0 });
     return {
       by: w.by,
       ranking: energy ? 'energy_impact' : 'cpu_time',
@@ -204,18 +205,23 @@ export class AppTracker {
   }
 }
 
+/** An app's ranking figure in one window. */
+function rank(u: AppUsage, energy: boolean): number {
+  return energy ? (u.energyImpact ?? 0) : u.cpuTimeS;
+}
+
 /** The order of apps everywhere: higher score first, then name. */
-function better(a: [string, State], b: [string, State]): number {
-  return b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1);
+function better(a: State, b: State): number {
+  return b.score - a.score || (a.name < b.name ? -1 : 1);
 }
 
 /** The reverse of `better`: lower score first. */
-function worse(a: [string, State], b: [string, State]): number {
+function worse(a: State, b: State): number {
   return better(b, a);
 }
 
 /** Move the first of xs[from…] in `order` to xs[from] and return it (a selection-sort step). */
-function takeFirst(xs: Array<[string, State]>, from: number, order: typeof better): [string, State] {
+function takeFirst(xs: State[], from: number, order: typeof better): State {
   let k = from;
   for (let i = from + 1; i < xs.length; i++) if (order(xs[i]!, xs[k]!) < 0) k = i;
   const x = xs[k]!;
@@ -227,6 +233,9 @@ function takeFirst(xs: Array<[string, State]>, from: number, order: typeof bette
 /** A usage with the same fields as `u`, all 0. */
 function zeroLike(u: AppUsage): AppUsage {
   const z = emptyUsage();
-  for (const f of Object.keys(u) as Array<keyof AppUsage>) z[f] = 0;
+  if (u.gpuTimeS !== undefined) z.gpuTimeS = 0;
+  if (u.energyImpact !== undefined) z.energyImpact = 0;
+  if (u.netRxBytes !== undefined) z.netRxBytes = 0;
+  if (u.netTxBytes !== undefined) z.netTxBytes = 0;
   return z;
 }

@@ -53,21 +53,24 @@ export interface AppWindow {
   bad: number;
 }
 
-type Field = 'cpuTimeS' | 'gpuTimeS' | 'energyImpact' | 'diskReadBytes' | 'diskWriteBytes' | 'netRxBytes' | 'netTxBytes';
 export const OPTIONAL_FIELDS = ['gpuTimeS', 'energyImpact', 'netRxBytes', 'netTxBytes'] as const;
 
 function isDict(v: PlistValue | undefined): v is PlistDict {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof PlistDate) && !(v instanceof Uint8Array);
 }
 
-/** A finite, non-negative number, or undefined. */
-function val(d: PlistDict, key: string): number | undefined {
-  const v = d[key];
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
 export function emptyUsage(): AppUsage {
   return { cpuTimeS: 0, diskReadBytes: 0, diskWriteBytes: 0 };
+}
+
+/** A copy of `u`, its fields in OPTIONAL_FIELDS order after the three always there (absent stay absent). */
+export function copyUsage(u: AppUsage): AppUsage {
+  const c: AppUsage = { cpuTimeS: u.cpuTimeS, diskReadBytes: u.diskReadBytes, diskWriteBytes: u.diskWriteBytes };
+  if (u.gpuTimeS !== undefined) c.gpuTimeS = u.gpuTimeS;
+  if (u.energyImpact !== undefined) c.energyImpact = u.energyImpact;
+  if (u.netRxBytes !== undefined) c.netRxBytes = u.netRxBytes;
+  if (u.netTxBytes !== undefined) c.netTxBytes = u.netTxBytes;
+  return c;
 }
 
 export function addUsage(into: AppUsage, u: AppUsage): void {
@@ -81,52 +84,103 @@ export function addUsage(into: AppUsage, u: AppUsage): void {
   if (u.netTxBytes !== undefined) into.netTxBytes = (into.netTxBytes ?? 0) + u.netTxBytes;
 }
 
-/** `val(d, key)` (divided by `scale`), counting a value present but unusable in `invalid`. */
-function get(d: PlistDict, key: string, scale: number, invalid: { n: number }): number | undefined {
-  const v = val(d, key);
-  if (v === undefined && d[key] !== undefined) invalid.n++;
-  return v === undefined ? undefined : scale === 1 ? v : v / scale;
+/** Present, but not a finite number ≥ 0 (such values are counted, and read as absent). */
+function unusable(v: PlistValue | undefined): boolean {
+  return v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0);
 }
 
-function rowUsage(d: PlistDict, net: { rx: number; tx: number } | undefined, invalid: { n: number }): AppUsage {
-  // Times are printed in ns: read as seconds.
-  const u: AppUsage = {
-    cpuTimeS: get(d, 'cputime_ns', 1e9, invalid) ?? 0,
-    diskReadBytes: get(d, 'diskio_bytesread', 1, invalid) ?? 0,
-    diskWriteBytes: get(d, 'diskio_byteswritten', 1, invalid) ?? 0,
-  };
-  const g = get(d, 'gputime_ns', 1e9, invalid);
-  if (g !== undefined) u.gpuTimeS = g;
-  const e = get(d, 'energy_impact', 1, invalid);
-  if (e !== undefined) u.energyImpact = e;
-  if (net) {
-    u.netRxBytes = net.rx;
-    u.netTxBytes = net.tx;
-  } else {
-    const rx = get(d, 'bytes_received', 1, invalid);
-    const tx = get(d, 'bytes_sent', 1, invalid);
-    if (rx !== undefined) u.netRxBytes = rx;
-    if (tx !== undefined) u.netTxBytes = tx;
+/**
+ * One app's usage while a window is read: every field a plain number, with a flag per optional
+ * field (one object shape for every app, named property reads only: this runs per row per sample).
+ */
+class Acc {
+  cpu: number;
+  read: number;
+  write: number;
+  gpu = 0;
+  energy = 0;
+  rx = 0;
+  tx = 0;
+  hasGpu = false;
+  hasEnergy = false;
+  hasNet = false;
+  hasRx = false;
+  hasTx = false;
+  constructor(cpu: number, read: number, write: number) {
+    this.cpu = cpu;
+    this.read = read;
+    this.write = write;
   }
-  return u;
 }
 
-/** Network bytes of a coalition: the sum over its tasks, or undefined when no task prints them. */
-function coalitionNet(d: PlistDict): { rx: number; tx: number } | undefined {
+/**
+ * The row's figures into `a` (`first`: `a` was just made for this row, so optional figures are taken
+ * as they are rather than added to 0). Network bytes are a coalition's summed task figures (`net`,
+ * when some task prints them), else the row's own. Returns the number of values present but unusable.
+ */
+function addRow(a: Acc, d: PlistDict, first: boolean, net: Acc | undefined): number {
+  let bad = 0;
+  const g = d.gputime_ns;
+  if (typeof g === 'number' && Number.isFinite(g) && g >= 0) {
+    const x = g / 1e9;
+    a.gpu = first ? x : a.hasGpu ? a.gpu + x : 0 + x;
+    a.hasGpu = true;
+  } else if (g !== undefined) bad++;
+  const e = d.energy_impact;
+  if (typeof e === 'number' && Number.isFinite(e) && e >= 0) {
+    a.energy = first ? e : a.hasEnergy ? a.energy + e : 0 + e;
+    a.hasEnergy = true;
+  } else if (e !== undefined) bad++;
+  if (net !== undefined && net.hasNet) {
+    a.rx = first ? net.rx : a.hasRx ? a.rx + net.rx : 0 + net.rx;
+    a.tx = first ? net.tx : a.hasTx ? a.tx + net.tx : 0 + net.tx;
+    a.hasRx = a.hasTx = true;
+  } else {
+    const rx = d.bytes_received;
+    if (typeof rx === 'number' && Number.isFinite(rx) && rx >= 0) {
+      a.rx = first ? rx : a.hasRx ? a.rx + rx : 0 + rx;
+      a.hasRx = true;
+    } else if (rx !== undefined) bad++;
+    const tx = d.bytes_sent;
+    if (typeof tx === 'number' && Number.isFinite(tx) && tx >= 0) {
+      a.tx = first ? tx : a.hasTx ? a.tx + tx : 0 + tx;
+      a.hasTx = true;
+    } else if (tx !== undefined) bad++;
+  }
+  return bad;
+}
+
+/** Network bytes of a coalition: the sum over its tasks (`hasNet` false when no task prints them). */
+function coalitionNet(d: PlistDict, into: Acc): Acc {
+  into.rx = 0;
+  into.tx = 0;
+  into.hasNet = false;
   const tasks = d.tasks;
-  if (!Array.isArray(tasks)) return undefined;
-  let rx = 0;
-  let tx = 0;
-  let seen = false;
+  if (!Array.isArray(tasks)) return into;
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i];
     if (!isDict(t)) continue;
-    const r = val(t, 'bytes_received');
-    const s = val(t, 'bytes_sent');
-    if (r !== undefined) (rx += r), (seen = true);
-    if (s !== undefined) (tx += s), (seen = true);
+    const r = t.bytes_received;
+    const s = t.bytes_sent;
+    if (typeof r === 'number' && Number.isFinite(r) && r >= 0) (into.rx += r), (into.hasNet = true);
+    if (typeof s === 'number' && Number.isFinite(s) && s >= 0) (into.tx += s), (into.hasNet = true);
   }
-  return seen ? { rx, tx } : undefined;
+  return into;
+}
+
+/** An AppUsage from `a`, its fields in one order (OPTIONAL_FIELDS after the three always there); a figure some row of the window printed is 0 where this app has none. */
+function usageOf(a: Acc, gpu: boolean, energy: boolean, rx: boolean, tx: boolean): AppUsage {
+  const u: AppUsage = { cpuTimeS: a.cpu, diskReadBytes: a.read, diskWriteBytes: a.write };
+  if (gpu) u.gpuTimeS = a.hasGpu ? a.gpu : 0;
+  if (energy) u.energyImpact = a.hasEnergy ? a.energy : 0;
+  if (rx) u.netRxBytes = a.hasRx ? a.rx : 0;
+  if (tx) u.netTxBytes = a.hasTx ? a.tx : 0;
+  return u;
+}
+
+/** A finite number ≥ 0 divided by `scale`, else 0 (an unusable value is counted by the caller). */
+function base(v: PlistValue | undefined, scale: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? (scale === 1 ? v : v / scale) : 0;
 }
 
 /**
@@ -139,38 +193,76 @@ export function readAppWindow(root: PlistDict): { window: AppWindow; invalid: nu
   const by = Array.isArray(coalitions) ? 'coalition' : Array.isArray(tasks) ? 'process' : undefined;
   if (by === undefined) return undefined;
   const list = (by === 'coalition' ? coalitions : tasks) as PlistValue[];
-  const rows = new Map<string, AppUsage>();
-  const window: AppWindow = { by, rows, bad: 0 };
-  const invalid = { n: 0 };
-  // The optional fields some row printed, in the order first seen (the order `fill` adds them in).
-  const seen: Field[] = [];
-  let seenGpu = false;
-  let seenEnergy = false;
-  let seenRx = false;
-  let seenTx = false;
+  const accs = new Map<string, Acc>();
+  let overflow: Acc | undefined;
+  let bad = 0;
+  let invalid = 0;
+  const net = by === 'coalition' ? new Acc(0, 0, 0) : undefined;
   for (let i = 0; i < list.length; i++) {
     const d = list[i];
-    if (!isDict(d) || typeof d.name !== 'string' || d.name.length === 0) {
-      window.bad++;
+    if (!isDict(d)) {
+      bad++;
       continue;
     }
-    const name = d.name.length > MAX_APP_NAME ? d.name.slice(0, MAX_APP_NAME) : d.name;
-    const u = rowUsage(d, by === 'coalition' ? coalitionNet(d) : undefined, invalid);
-    // Named checks in OPTIONAL_FIELDS order (the order fields are first seen decides the order `fill` adds them).
-    if (u.gpuTimeS !== undefined && !seenGpu) (seenGpu = true), seen.push('gpuTimeS');
-    if (u.energyImpact !== undefined && !seenEnergy) (seenEnergy = true), seen.push('energyImpact');
-    if (u.netRxBytes !== undefined && !seenRx) (seenRx = true), seen.push('netRxBytes');
-    if (u.netTxBytes !== undefined && !seenTx) (seenTx = true), seen.push('netTxBytes');
-    const have = rows.get(name);
-    if (have) addUsage(have, u);
-    else if (rows.size < MAX_APPS_PER_DOCUMENT) rows.set(name, u);
-    else addUsage((window.overflow ??= emptyUsage()), u);
+    const n = d.name;
+    if (typeof n !== 'string' || n.length === 0) {
+      bad++;
+      continue;
+    }
+    const name = n.length > MAX_APP_NAME ? n.slice(0, MAX_APP_NAME) : n;
+    // Times are printed in ns: read as seconds.
+    const c = d.cputime_ns;
+    const r = d.diskio_bytesread;
+    const w = d.diskio_byteswritten;
+    if (unusable(c)) invalid++;
+    if (unusable(r)) invalid++;
+    if (unusable(w)) invalid++;
+    const cpu = base(c, 1e9);
+    const read = base(r, 1);
+    const write = base(w, 1);
+    const rowNet = net === undefined ? undefined : coalitionNet(d, net);
+    let a = accs.get(name);
+    if (a !== undefined) {
+      a.cpu += cpu;
+      a.read += read;
+      a.write += write;
+      invalid += addRow(a, d, false, rowNet);
+    } else if (accs.size < MAX_APPS_PER_DOCUMENT) {
+      a = new Acc(cpu, read, write);
+      accs.set(name, a);
+      invalid += addRow(a, d, true, rowNet);
+    } else if (overflow === undefined) {
+      // The overflow sum starts from 0, as addUsage into emptyUsage() did.
+      overflow = new Acc(0 + cpu, 0 + read, 0 + write);
+      invalid += addRow(overflow, d, false, rowNet);
+    } else {
+      overflow.cpu += cpu;
+      overflow.read += read;
+      overflow.write += write;
+      invalid += addRow(overflow, d, false, rowNet);
+    }
   }
-  // A figure printed by some rows counts 0 on the others.
-  const fill = (u: AppUsage) => {
-    for (let i = 0; i < seen.length; i++) if (u[seen[i]!] === undefined) u[seen[i]!] = 0;
-  };
-  for (const u of rows.values()) fill(u);
-  if (window.overflow) fill(window.overflow);
-  return { window, invalid: invalid.n };
+  // A figure printed by some row counts 0 on the others.
+  let gpu = false;
+  let energy = false;
+  let rx = false;
+  let tx = false;
+  for (const a of accs.values()) {
+    gpu ||= a.hasGpu;
+    energy ||= a.hasEnergy;
+    rx ||= a.hasRx;
+    tx ||= a.hasTx;
+  }
+  if (overflow !== undefined) {
+    gpu ||= overflow.hasGpu;
+    energy ||= overflow.hasEnergy;
+    rx ||= overflow.hasRx;
+    tx ||= overflow.hasTx;
+  }
+  // The same map then holds each app's AppUsage in place of its Acc (same keys, same order).
+  const rows = accs as Map<string, Acc | AppUsage>;
+  for (const [name, a] of accs) rows.set(name, usageOf(a, gpu, energy, rx, tx));
+  const window: AppWindow = { by, rows: rows as Map<string, AppUsage>, bad };
+  if (overflow !== undefined) window.overflow = usageOf(overflow, gpu, energy, rx, tx);
+  return { window, invalid };
 }
