@@ -299,16 +299,17 @@ function parseDictSeek(sel: SelDict): PlistDict {
   for (let i = 0; i < sel.needles.length; i++) {
     const e = sel.needles[i]!;
     // The last occurrence outside nested dicts wins (as in walk mode), so search backwards from the
-    // dict's end: powermetrics prints the wanted task keys near the end of each task dict.
+    // dict's end: powermetrics prints the wanted task keys near the end of each task dict. `nested`
+    // holds the nested containers' [start, end) pairs in order, so one pointer walks them back along
+    // with the hits (checking every pair at every hit would be quadratic in a hostile dict).
     let at = -1;
+    let j = nested.length - 2;
     for (let h = S.lastIndexOf(e.needle, end - 1); h >= start; h = h === 0 ? -1 : S.lastIndexOf(e.needle, h - 1)) {
       if (S.charCodeAt(h - 1) !== C_GT || !S.startsWith('<key>', h - 5)) continue;
-      let inside = false;
-      for (let j = 0; j < nested.length; j += 2) if (h > nested[j]! && h < nested[j + 1]!) inside = true;
-      if (!inside) {
-        at = h;
-        break;
-      }
+      while (j >= 0 && nested[j]! >= h) j -= 2;
+      if (j >= 0 && h < nested[j + 1]!) continue; // inside a nested container
+      at = h;
+      break;
     }
     if (at < 0) continue;
     P = at + e.needle.length;

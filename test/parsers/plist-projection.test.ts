@@ -76,3 +76,20 @@ function sortKeys(v: PlistValue): unknown {
     return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sortKeys(x)]));
   return v;
 }
+
+t.test('seek mode is linear in the number of nested containers (a hostile task dict)', async (t) => {
+  // One task dict whose wanted key comes first, followed by 150,000 nested dicts that each hold the
+  // same key (about 8 MB, the stream's document cap). Each of those hits must be ruled out as
+  // nested; checking every hit against every nested range took about 40 s on this input (a stalled
+  // agent), the ordered walk about a tenth of a second. There is no deadline here: a regression shows
+  // as this test running into tap's timeout.
+  const n = 150_000;
+  const inner = '<dict><key>bytes_sent</key><integer>1</integer></dict>'.repeat(n);
+  const doc =
+    '<?xml version="1.0"?><plist version="1.0"><dict><key>elapsed_ns</key><integer>1000</integer><key>coalitions</key><array><dict>' +
+    `<key>name</key><string>x</string><key>tasks</key><array><dict><key>bytes_sent</key><integer>7</integer><key>w</key><array>${inner}</array></dict></array>` +
+    '</dict></array></dict></plist>';
+  const r = parsePlist(doc, { select: POWERMETRICS_SELECT });
+  t.ok(r.ok, 'parsed');
+  if (r.ok) t.same(r.value, { elapsed_ns: 1000, coalitions: [{ name: 'x', tasks: [{ bytes_sent: 7 }] }] }, 'the task-level key, none of the nested ones');
+});
