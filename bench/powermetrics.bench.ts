@@ -16,9 +16,10 @@
  *   document → sample (+ schema check)  the default: the above plus the PowermetricsSample check of each sample
  *                                       (hand-written, src/modules/powermetrics/check.ts; zod before 51318bb)
  *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, check on)
- *   decode (bytes → text)      part of `stream`, shown on its own: one decode of each document's bytes
- *                              (<?xml … </plist>) as the stream does it before scanning (an ASCII check,
- *                              then a Latin-1 copy; UTF-8 when not ASCII)
+ *   decode (bytes → text)      part of `stream`, shown on its own: the decode of each document's bytes
+ *                              (<?xml … </plist>) as the stream does it before scanning (decodeDocument:
+ *                              an ASCII check, then Latin-1 copies, UTF-8 when not ASCII; a document
+ *                              past PIECE_MAX in pieces)
  *   doc → sample (+ check), flat   the default case on the text the stream scans: each
  *                              document decoded on its own (a flat string), decoded before timing
  *
@@ -29,12 +30,11 @@
  *
  * Run: `npm run bench -- powermetrics` (bench/index.ts runs this file with --expose-gc).
  */
-import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePlist } from '../src/parsers/plist.ts';
 import { parsePowermetricsDocument, POWERMETRICS_SELECT } from '../src/modules/powermetrics/document.ts';
-import { createPowermetricsParser } from '../src/modules/powermetrics/parser.ts';
+import { createPowermetricsParser, decodeDocument } from '../src/modules/powermetrics/parser.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/powermetrics/', import.meta.url));
 const CAPTURES = [
@@ -111,7 +111,7 @@ for (const cap of CAPTURES) {
         return [...p.push(bytes), ...p.end()];
       },
     ],
-    ['decode (bytes → text)', () => ranges.map(([a, b]) => (isAscii(bytes.subarray(a, b)) ? bytes.toString('latin1', a, b) : bytes.toString('utf8', a, b)))],
+    ['decode (bytes → text)', () => ranges.map(([a, b]) => decodeDocument(bytes, a, b))],
     ['doc → sample (+ check), flat', () => flat.map((d) => parsePowermetricsDocument(d))],
   ];
   console.log(`\n${cap.label}: ${n} docs, ${Math.round(plistBytes)} plist chars/doc, ${Math.round(jsonBytes)} JSON chars/doc`);

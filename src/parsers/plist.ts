@@ -2,7 +2,8 @@
  * A small, fast scanner for the XML property-list subset that `powermetrics -f plist` prints:
  * `dict`, `array`, `key`, `string`, `integer`, `real` (C `%g` forms such as `9.90818e+08`),
  * `true`/`false`, `date`, `data`, the five named XML entities and numeric character references.
- * No DOM and no dependency; it works on one string decoded once.
+ * No DOM and no dependency; it works on the document's text decoded once (one string, or consecutive
+ * pieces of it: see parsePlist).
  *
  * Speed (see docs/benchmarks.md): the scanner walks the text with `indexOf`/`charCodeAt`, parses
  * numbers by hand, and can *project* the document: with `select`, dict keys the caller never reads
@@ -37,6 +38,18 @@ let DEPTH = 0;
 let MAX_DEPTH = 256;
 /** Position of the next `&` at or after the last search (-1: none left; -2: not searched yet). */
 let NEXT_AMP = -2;
+/** A document in pieces (see parsePlist): all of them, and the index of the one in S. */
+let PIECES: readonly string[] = [];
+let PI = 0;
+
+/** At the end of a piece, between two elements: go on at the start of the next (after its whitespace). */
+function nextPiece(): void {
+  S = PIECES[++PI]!;
+  P = 0;
+  LEN = S.length;
+  NEXT_AMP = -2;
+  skipWs();
+}
 
 /** A close tag was expected at `at`: a cut-off document if the text ends inside it, else bad syntax. */
 function badClose(at: number, close: string, from: number): never {
@@ -55,14 +68,33 @@ const C_LT = 60; // <
 const C_GT = 62; // >
 const C_SLASH = 47; // /
 
-/** Parse one plist document (prolog, `<plist>` root, one value, `</plist>`). Never throws. */
-export function parsePlist(text: string, options: PlistOptions = {}): PlistResult {
+/**
+ * Parse one plist document (prolog, `<plist>` root, one value, `</plist>`). Never throws.
+ *
+ * The text may come in pieces (consecutive parts of one document, as the powermetrics stream
+ * decodes a document larger than V8's largest ordinary string: see `splitForDecode` in
+ * src/modules/powermetrics/parser.ts). The scanner moves to the next piece only where it skips
+ * whitespace, that is between two elements; anything else that meets the end of a piece (a tag, a
+ * text, a skipped container or a comment cut by it) makes the whole attempt fail, and the document
+ * is then parsed again as one string. So the result, errors and offsets included, is always that of
+ * the joined text.
+ */
+export function parsePlist(text: string | readonly string[], options: PlistOptions = {}): PlistResult {
+  if (typeof text === 'string') return scan(text, undefined, options);
+  if (text.length <= 1) return scan(text[0] ?? '', undefined, options);
+  const r = scan(text[0]!, text, options);
+  return r.ok ? r : scan(text.join(''), undefined, options);
+}
+
+function scan(text: string, pieces: readonly string[] | undefined, options: PlistOptions): PlistResult {
   S = text;
   P = 0;
   LEN = text.length;
   DEPTH = 0;
   MAX_DEPTH = options.maxDepth ?? 256;
   NEXT_AMP = -2;
+  PIECES = pieces ?? [];
+  PI = 0;
 
   try {
     const sel = options.select === undefined ? true : compile(options.select);
@@ -74,7 +106,7 @@ export function parsePlist(text: string, options: PlistOptions = {}): PlistResul
     P += 8;
     skipWs();
     while (S.charCodeAt(P + 1) === 33 && skipComment());
-    if (P < LEN) fail('unexpected content after </plist>');
+    if (P < LEN || PI + 1 < PIECES.length) fail('unexpected content after </plist>');
     return { ok: true, value };
   } catch (e) {
     if (e instanceof PlistFail) return { ok: false, message: e.message, offset: e.offset, truncated: e.truncated };
@@ -82,12 +114,14 @@ export function parsePlist(text: string, options: PlistOptions = {}): PlistResul
     return { ok: false, message: `plist scanner exception: ${(e as Error)?.message ?? String(e)}`, offset: P, truncated: false };
   } finally {
     S = ''; // do not keep a large document alive through module state
+    PIECES = [];
   }
 }
 
 function skipWs(): void {
   let c = S.charCodeAt(P);
   while (c === 32 || c === 10 || c === 13 || c === 9) c = S.charCodeAt(++P);
+  if (P >= LEN && PI + 1 < PIECES.length) nextPiece();
 }
 
 /** At `<!--`: skip the comment and following whitespace; false when P is not at a comment. */

@@ -5,6 +5,7 @@ import { parsePlist } from '../../src/parsers/plist.ts';
 import { PlistDate, decodeEntities } from '../../src/parsers/plist-model.ts';
 import type { PlistDict, PlistSelect, PlistValue } from '../../src/parsers/plist-model.ts';
 import { POWERMETRICS_SELECT } from '../../src/modules/powermetrics/document.ts';
+import { mutate, rng } from '../fuzz/harness.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/powermetrics/', import.meta.url));
 const PLISTS = readdirSync(DIR).filter((f) => f.endsWith('.plist')).sort();
@@ -273,4 +274,57 @@ t.test('seek mode: wanted keys found by search, not inside nested dicts, last du
   t.same(r.rows, [{ a: 2, n: { x: 'in' } }, { b: 0.5 }]);
   const cutoff = parsePlist(x.slice(0, x.indexOf('<key>n</key>')), { select: sel });
   t.same([cutoff.ok, !cutoff.ok && cutoff.truncated], [false, true]);
+});
+
+/** An array of pieces that counts its joins: parsePlist joins the pieces only when the attempt in pieces failed. */
+class Spy extends Array<string> {
+  static joins = 0;
+  override join(sep?: string): string {
+    Spy.joins++;
+    return super.join(sep);
+  }
+}
+
+t.test('a document in pieces parses as the joined text, wherever the cuts fall', async (t) => {
+  // Cuts before a line's '<' fall between elements (parsed piece by piece) or inside a skipped
+  // container or seek dict (the scanner then parses the joined text again): either way the result,
+  // errors and offsets included, must be the joined text's. Mutations bring errors and truncation.
+  const r = rng(20261203);
+  Spy.joins = 0;
+  const docs = [...docsOf('m1-pro-macbookpro18-3-macos14-plist-stream-29samples-nul-all-samplers.plist').slice(0, 4), ...docsOf(M2U)];
+  let compared = 0;
+  let failedWhole = 0;
+  for (let i = 0; i < 400; i++) {
+    let text = docs[i % docs.length]!;
+    if (i >= docs.length * 4) text = mutate(r, Buffer.from(text, 'utf8'), Buffer.from(docs[0]!, 'utf8')).toString('utf8');
+    const lines: number[] = [];
+    for (let p = text.indexOf('\n<'); p >= 0; p = text.indexOf('\n<', p + 1)) lines.push(p + 1);
+    const cuts = [...new Set(Array.from({ length: 1 + Math.floor(r() * 4) }, () => lines[Math.floor(r() * lines.length)]!))].sort((a, b) => a - b);
+    const pieces = Spy.from([0, ...cuts].map((c, k) => text.slice(c, k < cuts.length ? cuts[k] : undefined))) as Spy;
+    for (const select of [undefined, POWERMETRICS_SELECT]) {
+      const whole = parsePlist(text, { select });
+      if (!whole.ok) failedWhole++;
+      t.equal(JSON.stringify(parsePlist(pieces, { select })), JSON.stringify(whole), `case ${i}: ${pieces.length} pieces`, { diagnostic: false });
+      compared++;
+    }
+  }
+  t.ok(compared === 800 && failedWhole > 50 && failedWhole < 700, `${compared} comparisons, ${failedWhole} of them errors`);
+  t.ok(Spy.joins > 50 && Spy.joins < compared - 50, `both ways taken: ${Spy.joins} parsed again joined, ${compared - Spy.joins} in pieces`);
+});
+
+t.test('pieces cut before app dicts are parsed in place, without joining them', async (t) => {
+  Spy.joins = 0;
+  const text = docsOf('m1-pro-macbookpro18-3-macos14-plist-stream-29samples-nul-all-samplers.plist')[5]!;
+  const cuts: number[] = [];
+  for (let p = text.indexOf('\n<dict>\n<key>pid</key>'); p >= 0; p = text.indexOf('\n<dict>\n<key>pid</key>', p + 1)) cuts.push(p + 1);
+  t.ok(cuts.length > 20, `${cuts.length} task dicts`);
+  const pieces = Spy.from([0, ...cuts].map((c, k) => text.slice(c, k < cuts.length ? cuts[k] : undefined))) as Spy;
+  const r = parsePlist(pieces, { select: POWERMETRICS_SELECT });
+  t.equal(Spy.joins, 0, 'no second parse');
+  t.same(r, parsePlist(text, { select: POWERMETRICS_SELECT }), 'the same value');
+  // A cut inside a timer_wakeups dict (inside a task's seek-mode dict) needs the joined text.
+  const inner = text.indexOf('\n  <key>interval_ns</key>') + 1;
+  t.same(parsePlist(Spy.from([text.slice(0, inner), text.slice(inner)]) as Spy, { select: POWERMETRICS_SELECT }), r, 'same value after joining');
+  t.equal(Spy.joins, 1, 'joined once');
+  t.same(parsePlist([], {}), parsePlist(''), 'no pieces: the empty text');
 });

@@ -284,7 +284,7 @@ function readCluster(ctx: Ctx, c: PlistValue, i: number): RawCluster | undefined
  * errors about parts of it; or errors only. `offset` (stream byte offset of the document) is copied
  * into the errors.
  */
-export function parsePowermetricsDocument(text: string, options: PowermetricsOptions & { offset?: number } = {}): Result[] {
+export function parsePowermetricsDocument(text: string | readonly string[], options: PowermetricsOptions & { offset?: number } = {}): Result[] {
   const ctx: Ctx = { errors: [], offset: options.offset };
   const r = parsePlist(text, { select: POWERMETRICS_SELECT });
   if (!r.ok) {

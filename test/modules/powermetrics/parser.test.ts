@@ -2,7 +2,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePowermetricsDocument, thermalLevel } from '../../../src/modules/powermetrics/document.ts';
-import { createPowermetricsParser } from '../../../src/modules/powermetrics/parser.ts';
+import { createPowermetricsParser, decodeDocument, PIECE_MAX } from '../../../src/modules/powermetrics/parser.ts';
+import { AppTracker } from '../../../src/modules/powermetrics/apps.ts';
 import { assignDies, classifyCluster } from '../../../src/modules/powermetrics/topology.ts';
 import { parseAll } from '../../../src/parsers/parser.ts';
 import { PowermetricsSample } from '../../../src/modules/powermetrics/sample.ts';
@@ -219,6 +220,40 @@ t.test('M1 Pro stream: any chunking gives the same 29 samples as one push', asyn
     got.push(...p.end());
     t.strictSame(got, whole, `seed ${seed}: ${pushes} chunks`);
   }
+});
+
+t.test('documents past PIECE_MAX are decoded in pieces cut before app dicts; the stream gives what one string per document gives', async (t) => {
+  const bytes = read(M1PRO);
+  let split = 0;
+  const tracker = new AppTracker();
+  const expected: R[] = [];
+  for (let a = bytes.indexOf('<?xml'); a >= 0; a = bytes.indexOf('<?xml', a + 1)) {
+    const b = bytes.indexOf('</plist>', a) + '</plist>'.length;
+    const text = decodeDocument(bytes, a, b);
+    const whole = bytes.toString('utf8', a, b);
+    expected.push(...parsePowermetricsDocument(whole, { apps: tracker, offset: a }));
+    if (typeof text === 'string') {
+      t.ok(b - a <= PIECE_MAX && text === whole, `${b - a} bytes: one string`, { diagnostic: false });
+      continue;
+    }
+    split++;
+    t.ok(b - a > PIECE_MAX, `${b - a} bytes: ${text.map((x) => x.length).join(' + ')}`);
+    t.equal(text.join(''), whole, 'the pieces join to the document');
+    t.ok(text.every((x) => x.length <= PIECE_MAX), 'each piece within PIECE_MAX');
+    t.ok(text.slice(1).every((x) => /^<dict>\n<key>p?id<\/key>/.test(x)), 'each cut before a coalition or task dict');
+  }
+  t.equal(split, 8, 'the 8 documents of 127 KiB or more (131,000–158,000 bytes)');
+  t.strictSame(parseFile(M1PRO), expected, 'the stream: the same results as each document parsed as one string');
+
+  // Not ASCII: a name with é and ☕ in the largest document, decoded as UTF-8 pieces.
+  const big = bytes.toString('utf8').split('\0').reduce((x, y) => (y.length > x.length ? y : x), '');
+  const named = big.replace('<string>com.docker.docker</string>', '<string>café ☕ app</string>');
+  const u = Buffer.from(named, 'utf8');
+  const pieces = decodeDocument(u, 0, u.length);
+  t.ok(Array.isArray(pieces) && pieces.join('') === named, 'UTF-8 pieces join to the text');
+  // Larger than PIECE_MAX with no app dict to cut before: one string.
+  const flat = Buffer.from(`<?xml version="1.0"?><plist version="1.0"><dict><key>x</key><string>${'a'.repeat(PIECE_MAX)}</string></dict></plist>`);
+  t.equal(typeof decodeDocument(flat, 0, flat.length), 'string', 'nowhere to cut: one string');
 });
 
 t.test('M1 Pro stream cut inside the last document: 28 samples and one truncated error', async (t) => {
