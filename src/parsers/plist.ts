@@ -496,51 +496,29 @@ function skipValue(): void {
 
 /**
  * From just after `<dict>`/`<array>` to just after its matching close tag. One forward search for
- * the tag name followed by `>` finds opens and closes alike; the character before the name tells
- * which (`<` open, `/` close). The search looks for the name's tail that starts with the letter
- * rarest in powermetrics output (`ct>` for dicts: `c` is 1.2 % of the text, `d` 1.7 %; `array>`
- * for arrays), since V8 finds candidates with memchr on that first letter and each false candidate
- * costs a restart. `<dict/>` does not match and so does not open.
+ * the tag name followed by `>` (`dict>` / `array>`) finds opens and closes alike; the character
+ * before it tells which (`<` open, `/` close). The needle starts with a letter that is far rarer in
+ * powermetrics output than `<`, which is what makes the search fast (V8 looks for the first
+ * character with memchr). `<dict/>` does not match and so does not open.
  */
 function skipContainer(from: number, isDict: boolean, nested?: number[]): void {
-  if (!isDict) return skipArray(from);
+  const needle = isDict ? 'dict>' : 'array>';
   let depth = 1;
   let p = from;
   for (;;) {
-    const h = S.indexOf('ct>', p);
-    if (h < 0) cut('dict', from);
-    p = h + 3;
-    if (S.charCodeAt(h - 1) !== 105 || S.charCodeAt(h - 2) !== 100) continue; // not "dict>"
-    const prev = S.charCodeAt(h - 3);
-    if (prev === C_SLASH && S.charCodeAt(h - 4) === C_LT) {
-      if (--depth === 0) {
-        P = p;
-        return;
-      }
-      if (depth === 1) nested?.push(h - 2); // end of a directly nested dict (seek mode)
-    } else if (prev === C_LT) {
-      if (++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, h - 2);
-      if (depth === 2) nested?.push(h - 2); // start of one
-    }
-  }
-}
-
-/** skipContainer for an array: the same search for `array>`. */
-function skipArray(from: number): void {
-  let depth = 1;
-  let p = from;
-  for (;;) {
-    const h = S.indexOf('array>', p);
-    if (h < 0) cut('array', from);
+    const h = S.indexOf(needle, p);
+    if (h < 0) cut(isDict ? 'dict' : 'array', from);
     const prev = S.charCodeAt(h - 1);
     if (prev === C_SLASH && S.charCodeAt(h - 2) === C_LT) {
       if (--depth === 0) {
-        P = h + 6;
+        P = h + needle.length;
         return;
       }
+      if (depth === 1) nested?.push(h); // end of a directly nested container (seek mode)
     } else if (prev === C_LT) {
       if (++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, h);
+      if (depth === 2) nested?.push(h); // start of one
     }
-    p = h + 6;
+    p = h + needle.length;
   }
 }
