@@ -72,7 +72,7 @@ const C_SLASH = 47; // /
  * Parse one plist document (prolog, `<plist>` root, one value, `</plist>`). Never throws.
  *
  * The text may come in pieces (consecutive parts of one document, as the powermetrics stream
- * decodes a document larger than V8's largest ordinary string: see `splitForDecode` in
+ * decodes a document larger than V8's largest ordinary string: see `decodeDocument` in
  * src/modules/powermetrics/parser.ts). The scanner moves to the next piece only where it skips
  * whitespace, that is between two elements; anything else that meets the end of a piece (a tag, a
  * text, a skipped container or a comment cut by it) makes the whole attempt fail, and the document
@@ -324,6 +324,7 @@ function parseDictAll(): PlistDict {
 /** Seek mode (PLIST_SEEK): P is just after `<dict>`. Keys inside nested dicts are not this dict's. */
 function parseDictSeek(sel: SelDict): PlistDict {
   enter();
+  const text = S;
   const start = P;
   const nested: number[] = [];
   skipContainer(start, true, nested);
@@ -348,6 +349,9 @@ function parseDictSeek(sel: SelDict): PlistDict {
     if (at < 0) continue;
     P = at + e.needle.length;
     put(obj, e.key, parseValue(e.sel));
+    // A value that ran on past the dict's end (its end was found by tags alone, so a comment can hide a
+    // `</dict>`) into the next piece: positions here are the old piece's; parse the joined text instead.
+    if (S !== text) fail('value runs past its dict into the next piece');
   }
   P = after;
   DEPTH--;

@@ -78,18 +78,23 @@ function sortKeys(v: PlistValue): unknown {
 }
 
 t.test('seek mode is linear in the number of nested containers (a hostile task dict)', async (t) => {
-  // One task dict whose wanted key comes first, followed by 150,000 nested dicts that each hold the
-  // same key (about 8 MB, the stream's document cap). Each of those hits must be ruled out as
-  // nested; checking every hit against every nested range took about 40 s on this input (a stalled
-  // agent), the ordered walk about a tenth of a second. There is no deadline here: a regression shows
-  // as this test running into tap's timeout.
-  const n = 150_000;
+  // One task dict with 1,000,000 nested dicts that each hold a wanted key (54 MB of text): each of
+  // those hits must be ruled out as nested. Checking every hit against every nested range is
+  // quadratic (150,000 of them took 30–40 s on this VM; a million would take over half an hour);
+  // the ordered walk takes about a second. No deadline: a regression shows as tap's timeout.
+  const n = 1_000_000;
   const inner = '<dict><key>bytes_sent</key><integer>1</integer></dict>'.repeat(n);
-  const doc =
+  const wrap = (before: string, after: string) =>
     '<?xml version="1.0"?><plist version="1.0"><dict><key>elapsed_ns</key><integer>1000</integer><key>coalitions</key><array><dict>' +
-    `<key>name</key><string>x</string><key>tasks</key><array><dict><key>bytes_sent</key><integer>7</integer><key>w</key><array>${inner}</array></dict></array>` +
+    `<key>name</key><string>x</string><key>tasks</key><array><dict>${before}<key>w</key><array>${inner}</array>${after}</dict></array>` +
     '</dict></array></dict></plist>';
-  const r = parsePlist(doc, { select: POWERMETRICS_SELECT });
-  t.ok(r.ok, 'parsed');
-  if (r.ok) t.same(r.value, { elapsed_ns: 1000, coalitions: [{ name: 'x', tasks: [{ bytes_sent: 7 }] }] }, 'the task-level key, none of the nested ones');
+  const first = parsePlist(wrap('<key>bytes_sent</key><integer>7</integer>', ''), { select: POWERMETRICS_SELECT });
+  t.ok(first.ok, 'parsed');
+  if (first.ok) t.strictSame(first.value, { elapsed_ns: 1000, coalitions: [{ name: 'x', tasks: [{ bytes_sent: 7 }] }] }, 'the task-level key before them, none of the nested ones');
+  const last = parsePlist(wrap('<key>bytes_sent</key><integer>7</integer>', '<key>bytes_sent</key><integer>8</integer>'), { select: POWERMETRICS_SELECT });
+  if (last.ok) t.strictSame(last.value, { elapsed_ns: 1000, coalitions: [{ name: 'x', tasks: [{ bytes_sent: 8 }] }] }, 'after them: the last one wins');
+  else t.fail(`not parsed: ${last.message}`);
+  const none = parsePlist(wrap('', ''), { select: POWERMETRICS_SELECT });
+  if (none.ok) t.strictSame(none.value, { elapsed_ns: 1000, coalitions: [{ name: 'x', tasks: [{}] }] }, 'only nested ones: none');
+  else t.fail(`not parsed: ${none.message}`);
 });

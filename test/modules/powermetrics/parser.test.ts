@@ -245,15 +245,38 @@ t.test('documents past PIECE_MAX are decoded in pieces cut before app dicts; the
   t.equal(split, 8, 'the 8 documents of 127 KiB or more (131,000–158,000 bytes)');
   t.strictSame(parseFile(M1PRO), expected, 'the stream: the same results as each document parsed as one string');
 
-  // Not ASCII: a name with é and ☕ in the largest document, decoded as UTF-8 pieces.
+  // The M4 Max document (260,009 bytes, a tasks array without coalitions): three pieces.
+  const m4 = read(M4MAX);
+  const a4 = m4.indexOf('<?xml');
+  const b4 = m4.indexOf('</plist>') + '</plist>'.length;
+  const p4 = decodeDocument(m4, a4, b4);
+  t.ok(Array.isArray(p4) && p4.length === 3 && p4.every((x) => x.length <= PIECE_MAX), `M4 Max: ${Array.isArray(p4) ? p4.map((x) => x.length).join(' + ') : 'one string'}`);
+  t.equal(Array.isArray(p4) && p4.join(''), m4.toString('utf8', a4, b4), 'joined: the document');
+  t.strictSame(parseFile(M4MAX), parsePowermetricsDocument(m4.toString('utf8', a4, b4), { offset: a4 }), 'M4 Max stream: as one string');
+
+  // Not ASCII: a name with é and ☕ in the largest document, decoded and parsed as UTF-8 pieces.
   const big = bytes.toString('utf8').split('\0').reduce((x, y) => (y.length > x.length ? y : x), '');
   const named = big.replace('<string>com.docker.docker</string>', '<string>café ☕ app</string>');
   const u = Buffer.from(named, 'utf8');
   const pieces = decodeDocument(u, 0, u.length);
   t.ok(Array.isArray(pieces) && pieces.join('') === named, 'UTF-8 pieces join to the text');
+  const fromPieces = parsePowermetricsDocument(pieces);
+  t.strictSame(fromPieces, parsePowermetricsDocument(named), 'and parse as the text does');
+  t.ok(
+    (fromPieces[0] as PowermetricsSample).apps?.series.some((x) => x.name === 'café ☕ app'),
+    'the app under its UTF-8 name',
+  );
   // Larger than PIECE_MAX with no app dict to cut before: one string.
   const flat = Buffer.from(`<?xml version="1.0"?><plist version="1.0"><dict><key>x</key><string>${'a'.repeat(PIECE_MAX)}</string></dict></plist>`);
   t.equal(typeof decodeDocument(flat, 0, flat.length), 'string', 'nowhere to cut: one string');
+  // Hostile: 40,000 dicts that look like a cut point but are no app's, then one that is. The search
+  // for a cut looks at no more than 64 candidates each way from the middle, so the work is bounded.
+  const fake = '\n<dict>\n<key>x</key><integer>1</integer></dict>'.repeat(40_000);
+  const hostile = Buffer.from(
+    `<?xml version="1.0"?><plist version="1.0"><dict><key>a</key><array>${fake}\n<dict>\n<key>pid</key><integer>1</integer></dict>\n</array></dict></plist>`,
+  );
+  const hp = decodeDocument(hostile, 0, hostile.length);
+  t.equal(typeof hp === 'string' ? hp : hp.join(''), hostile.toString('latin1'), `hostile cut points: the text (${typeof hp === 'string' ? 'one string' : `${hp.length} pieces`})`);
 });
 
 t.test('M1 Pro stream cut inside the last document: 28 samples and one truncated error', async (t) => {
