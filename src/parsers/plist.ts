@@ -324,7 +324,7 @@ function parseDictAll(): PlistDict {
 /** Seek mode (PLIST_SEEK): P is just after `<dict>`. Keys inside nested dicts are not this dict's. */
 function parseDictSeek(sel: SelDict): PlistDict {
   enter();
-  const text = S;
+  const piece = PI;
   const start = P;
   const nested: number[] = [];
   skipContainer(start, true, nested);
@@ -351,7 +351,7 @@ function parseDictSeek(sel: SelDict): PlistDict {
     put(obj, e.key, parseValue(e.sel));
     // A value that ran on past the dict's end (its end was found by tags alone, so a comment can hide a
     // `</dict>`) into the next piece: positions here are the old piece's; parse the joined text instead.
-    if (S !== text) fail('value runs past its dict into the next piece');
+    if (PI !== piece) fail('value runs past its dict into the next piece');
   }
   P = after;
   DEPTH--;

@@ -76,10 +76,11 @@ const CUT_PID = Buffer.from('pid</key>');
  * The text of bytes [start, end) of `b`: one string, or past PIECE_MAX consecutive pieces, each cut
  * just before the `<dict>` of a coalition or a task (elements of the `coalitions` and `tasks` arrays,
  * most of a large document). Every piece but the last is at most PIECE_MAX; the last holds whatever
- * is left once no cut point is found (a document without app dicts stays one string). parsePlist goes on from one piece to the next between elements; a cut
- * anywhere else only costs it a second parse of the joined text, with the same result. ASCII (the
- * usual case) is decoded as Latin-1, which skips the UTF-8 decoder: the same string. A cut falls
- * before '<', an ASCII byte, so UTF-8 pieces also join to the text of the whole.
+ * is left once no cut point is found (a document without app dicts stays one string). parsePlist goes
+ * on from one piece to the next between elements; a cut anywhere else only costs it a second parse of
+ * the joined text, with the same result. ASCII (the usual case) is decoded as Latin-1, which skips the
+ * UTF-8 decoder: the same string. A cut falls before '<', an ASCII byte, so UTF-8 pieces also join to
+ * the text of the whole.
  */
 export function decodeDocument(b: Buffer, start: number, end: number): string | string[] {
   const enc = isAscii(b.subarray(start, end)) ? 'latin1' : 'utf8';
