@@ -86,7 +86,7 @@ export function addUsage(into: AppUsage, u: AppUsage): void {
 
 /** Present, but not a finite number ≥ 0 (such values are counted, and read as absent). */
 function unusable(v: PlistValue | undefined): boolean {
-  return v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0);
+  return v !== undefined && !usable(v);
 }
 
 /**
@@ -113,40 +113,52 @@ class Acc {
   }
 }
 
+/** A finite number ≥ 0: a usable figure. */
+function usable(v: PlistValue | undefined): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+}
+
 /**
- * The row's figures into `a` (`first`: `a` was just made for this row, so optional figures are taken
- * as they are rather than added to 0). Network bytes are a coalition's summed task figures (`net`,
- * when some task prints them), else the row's own. Returns the number of values present but unusable.
+ * An optional figure after adding `x`: `x` itself on the app's first row, else `cur + x` when the app
+ * had it, else `0 + x` (as adding to a field not there yet did: 0 + −0 is 0).
+ */
+function plus(first: boolean, had: boolean, cur: number, x: number): number {
+  return first ? x : had ? cur + x : 0 + x;
+}
+
+/**
+ * The row's figures into `a` (`first`: `a` was just made for this row). Network bytes are a
+ * coalition's summed task figures (`net`, when some task prints them), else the row's own. Returns
+ * the number of values present but unusable.
  */
 function addRow(a: Acc, d: PlistDict, first: boolean, net: Acc | undefined): number {
   let bad = 0;
   const g = d.gputime_ns;
-  if (typeof g === 'number' && Number.isFinite(g) && g >= 0) {
-    const x = g / 1e9;
-    a.gpu = first ? x : a.hasGpu ? a.gpu + x : 0 + x;
+  if (usable(g)) {
+    a.gpu = plus(first, a.hasGpu, a.gpu, g / 1e9);
     a.hasGpu = true;
   } else if (g !== undefined) bad++;
   const e = d.energy_impact;
-  if (typeof e === 'number' && Number.isFinite(e) && e >= 0) {
-    a.energy = first ? e : a.hasEnergy ? a.energy + e : 0 + e;
+  if (usable(e)) {
+    a.energy = plus(first, a.hasEnergy, a.energy, e);
     a.hasEnergy = true;
   } else if (e !== undefined) bad++;
   if (net !== undefined && net.hasNet) {
-    a.rx = first ? net.rx : a.hasRx ? a.rx + net.rx : 0 + net.rx;
-    a.tx = first ? net.tx : a.hasTx ? a.tx + net.tx : 0 + net.tx;
+    a.rx = plus(first, a.hasRx, a.rx, net.rx);
+    a.tx = plus(first, a.hasTx, a.tx, net.tx);
     a.hasRx = a.hasTx = true;
-  } else {
-    const rx = d.bytes_received;
-    if (typeof rx === 'number' && Number.isFinite(rx) && rx >= 0) {
-      a.rx = first ? rx : a.hasRx ? a.rx + rx : 0 + rx;
-      a.hasRx = true;
-    } else if (rx !== undefined) bad++;
-    const tx = d.bytes_sent;
-    if (typeof tx === 'number' && Number.isFinite(tx) && tx >= 0) {
-      a.tx = first ? tx : a.hasTx ? a.tx + tx : 0 + tx;
-      a.hasTx = true;
-    } else if (tx !== undefined) bad++;
+    return bad;
   }
+  const rx = d.bytes_received;
+  if (usable(rx)) {
+    a.rx = plus(first, a.hasRx, a.rx, rx);
+    a.hasRx = true;
+  } else if (rx !== undefined) bad++;
+  const tx = d.bytes_sent;
+  if (usable(tx)) {
+    a.tx = plus(first, a.hasTx, a.tx, tx);
+    a.hasTx = true;
+  } else if (tx !== undefined) bad++;
   return bad;
 }
 
@@ -162,8 +174,8 @@ function coalitionNet(d: PlistDict, into: Acc): Acc {
     if (!isDict(t)) continue;
     const r = t.bytes_received;
     const s = t.bytes_sent;
-    if (typeof r === 'number' && Number.isFinite(r) && r >= 0) (into.rx += r), (into.hasNet = true);
-    if (typeof s === 'number' && Number.isFinite(s) && s >= 0) (into.tx += s), (into.hasNet = true);
+    if (usable(r)) (into.rx += r), (into.hasNet = true);
+    if (usable(s)) (into.tx += s), (into.hasNet = true);
   }
   return into;
 }
@@ -178,9 +190,9 @@ function usageOf(a: Acc, gpu: boolean, energy: boolean, rx: boolean, tx: boolean
   return u;
 }
 
-/** A finite number ≥ 0 divided by `scale`, else 0 (an unusable value is counted by the caller). */
+/** A usable figure divided by `scale`, else 0 (an unusable value is counted by the caller). */
 function base(v: PlistValue | undefined, scale: number): number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? (scale === 1 ? v : v / scale) : 0;
+  return usable(v) ? (scale === 1 ? v : v / scale) : 0;
 }
 
 /**
