@@ -41,6 +41,8 @@ let NEXT_AMP = -2;
 /** A document in pieces (see parsePlist): all of them, and the index of the one in S. */
 let PIECES: readonly string[] = [];
 let PI = 0;
+/** PIECES when the text is one string (one shared empty list, not a new one per document). */
+const NO_PIECES: readonly string[] = [];
 
 /** At the end of a piece, between two elements: go on at the start of the next (after its whitespace). */
 function nextPiece(): void {
@@ -93,7 +95,7 @@ function scan(text: string, pieces: readonly string[] | undefined, options: Plis
   DEPTH = 0;
   MAX_DEPTH = options.maxDepth ?? 256;
   NEXT_AMP = -2;
-  PIECES = pieces ?? [];
+  PIECES = pieces ?? NO_PIECES;
   PI = 0;
 
   try {
@@ -114,7 +116,7 @@ function scan(text: string, pieces: readonly string[] | undefined, options: Plis
     return { ok: false, message: `plist scanner exception: ${(e as Error)?.message ?? String(e)}`, offset: P, truncated: false };
   } finally {
     S = ''; // do not keep a large document alive through module state
-    PIECES = [];
+    PIECES = NO_PIECES;
   }
 }
 
