@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "silicon_agent_smc",
-      "sources": ["native/addon.cc", "native/smc_decode.cc"],
+      "sources": ["native/addon.cc", "native/smc_decode.cc", "native/byte_search.cc"],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],

@@ -15,11 +15,13 @@
  *   document → sample, no schema check  parsePowermetricsDocument({ validate: false }): projected parse + mapping + checks
  *   document → sample (+ schema check)  the default: the above plus the PowermetricsSample check of each sample
  *                                       (hand-written, src/modules/powermetrics/check.ts; zod before 51318bb)
- *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, check on)
+ *   stream (bytes → samples)   createPowermetricsParser over the raw file bytes (framing + decode + all, check on),
+ *                              as the agent runs it: with the addon's `</plist>` search where the addon loads
+ *                              (PowermetricsOptions.search, native/byte_search.h)
+ *   stream, no addon           the same with Buffer#indexOf's search (a node without the addon)
  *   decode (bytes → text)      part of `stream`, shown on its own: the decode of each document's bytes
  *                              (<?xml … </plist>) as the stream does it before scanning (decodeDocument:
- *                              an ASCII check, then Latin-1 copies, UTF-8 when not ASCII; a document
- *                              past PIECE_MAX in pieces)
+ *                              UTF-8, a document past PIECE_MAX in pieces)
  *   doc → sample (+ check), flat   the default case on the text the stream scans: each
  *                              document decoded on its own (a flat string), decoded before timing
  *
@@ -35,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parsePlist } from '../src/parsers/plist.ts';
 import { parsePowermetricsDocument, POWERMETRICS_SELECT } from '../src/modules/powermetrics/document.ts';
 import { createPowermetricsParser, decodeDocument } from '../src/modules/powermetrics/parser.ts';
+import { byteSearch } from '../src/sources/native.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/powermetrics/', import.meta.url));
 const CAPTURES = [
@@ -42,13 +45,18 @@ const CAPTURES = [
   { label: 'M2 Ultra single (cpu/gpu/thermal)', file: 'm2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist' },
 ];
 
+const search = byteSearch();
+console.log(search === undefined ? 'addon: not loaded (the stream row searches with Buffer#indexOf)' : "addon: loaded (the stream row searches with its indexOf)");
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 let sink = 0;
 
 /**
- * Interleaved timing: every iteration runs each case once (over all documents of the capture), in
- * rotating order, so machine load (2 shared cores) hits all cases alike. Reports the median time per
- * document and the median of the per-iteration ratios case ÷ JSON.parse.
+ * Interleaved timing: every iteration runs each case once (over all documents of the capture), so
+ * machine load (2 shared cores) hits all cases alike, in an order shuffled every iteration (seeded).
+ * A fixed rotation always ran the same case just before each one, and a case pays for the garbage
+ * its predecessor left (a scavenge lands in it): the same stream case measured 0.99× right after
+ * `document → sample` and 0.92× right after another stream case. Reports the median time per document
+ * and the median of the per-iteration ratios case ÷ JSON.parse.
  */
 function measure(cases: ReadonlyArray<readonly [string, () => unknown]>, perIter: number, minMs = 4000, minIters = 300) {
   for (let w = 0; w < 50; w++) for (const [, fn] of cases) fn(); // warm-up (JIT)
@@ -56,9 +64,16 @@ function measure(cases: ReadonlyArray<readonly [string, () => unknown]>, perIter
   const times = cases.map(() => [] as number[]);
   const t0 = performance.now();
   let it = 0;
+  const order = cases.map((_, i) => i);
+  let seed = 0x5eed;
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   while ((it < minIters || performance.now() - t0 < minMs) && it < 20000) {
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = Math.floor(random() * (k + 1));
+      [order[k], order[j]] = [order[j]!, order[k]!];
+    }
     for (let k = 0; k < cases.length; k++) {
-      const i = (k + it) % cases.length;
+      const i = order[k]!;
       const s = performance.now();
       const r = cases[i]![1]();
       times[i]!.push((performance.now() - s) / perIter);
@@ -106,6 +121,13 @@ for (const cap of CAPTURES) {
     ['document → sample (+ check)', () => docs.map((d) => parsePowermetricsDocument(d))],
     [
       'stream (bytes → samples)',
+      () => {
+        const p = createPowermetricsParser(search === undefined ? {} : { search });
+        return [...p.push(bytes), ...p.end()];
+      },
+    ],
+    [
+      'stream, no addon',
       () => {
         const p = createPowermetricsParser();
         return [...p.push(bytes), ...p.end()];

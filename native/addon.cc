@@ -1,14 +1,16 @@
 // N-API surface of the SMC addon. Thin on purpose: it returns raw facts ({key, type, size, bytes}
 // and {sensorName, celsius}); all meaning is applied in TypeScript (src/smc/).
 //
-// Exports on every OS: decode(type, bytes), hasIOKit, keyDataLayout.
+// Exports on every OS: decode(type, bytes), hasIOKit, keyDataLayout, indexOf(hay, needle, from).
 // On macOS (HAVE_IOKIT): readAllKeys(), readKeys(keys), readHidTemperatures(), readNetworkInterfaces(), getfsstat(), readRegistry(className, keys[, childKeys]).
 #include <napi.h>
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "byte_search.h"
 #include "smc_decode.h"
 #ifdef HAVE_IOKIT
 #include "fsstat.h"
@@ -218,9 +220,33 @@ Napi::Value GetFsstat(const Napi::CallbackInfo& info) {
 }
 #endif
 
+// indexOf(hay, needle, from): the index of the first `needle` at or after `from` in `hay` (both
+// Uint8Array), or -1 (native/byte_search.h). A raw fact: the powermetrics parser decides what it means.
+Napi::Value IndexOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto isBytes = [](const Napi::Value& v) { return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array; };
+  if (info.Length() < 3 || !isBytes(info[0]) || !isBytes(info[1]) || !info[2].IsNumber()) {
+    Napi::TypeError::New(env, "indexOf(hay: Uint8Array, needle: Uint8Array, from: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // An integer in [0, 2^53] (checked before any conversion: a cast of a larger double is undefined).
+  const double from = info[2].As<Napi::Number>().DoubleValue();
+  if (!(from >= 0 && from <= 9007199254740992.0) || from != std::floor(from)) {
+    Napi::RangeError::New(env, "indexOf: from must be an integer in [0, 2^53]").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const Napi::Uint8Array hay = info[0].As<Napi::Uint8Array>();
+  const Napi::Uint8Array needle = info[1].As<Napi::Uint8Array>();
+  const size_t n = hay.ElementLength();
+  const size_t start = from > static_cast<double>(n) ? n + 1 : static_cast<size_t>(from);
+  const long at = bytesearch::IndexOf(hay.Data(), n, needle.Data(), needle.ElementLength(), start);
+  return Napi::Number::New(env, static_cast<double>(at));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decode", Napi::Function::New(env, Decode, "decode"));
   exports.Set("keyDataLayout", Layout(env));
+  exports.Set("indexOf", Napi::Function::New(env, IndexOf, "indexOf"));
 #ifdef HAVE_IOKIT
   exports.Set("hasIOKit", Napi::Boolean::New(env, true));
   exports.Set("readAllKeys", Napi::Function::New(env, ReadAllKeys, "readAllKeys"));

@@ -33,6 +33,11 @@ export interface NativeAddon {
   decode(type: string, bytes: Uint8Array | number[]): SmcValue;
   readonly hasIOKit: boolean;
   readonly keyDataLayout: Record<string, number>;
+  /**
+   * Every OS: the first index at or after `from` where `needle` starts in `hay`, or -1 (Buffer#indexOf's
+   * answer; native/byte_search.h). Optional: an addon built before it has none.
+   */
+  indexOf?(hay: Uint8Array, needle: Uint8Array, from: number): number;
   /** macOS only. */
   readAllKeys?(): SmcReadResult;
   readKeys?(keys: string[]): SmcReadResult;
@@ -73,6 +78,15 @@ export function loadNative(opts: { fresh?: boolean } = {}): NativeLoad {
   if (cached && !opts.fresh) return cached;
   cached = load();
   return cached;
+}
+
+/**
+ * The addon's byte search (`indexOf`), or undefined where the addon does not load or predates it: the
+ * powermetrics stream parser then searches with Buffer#indexOf (same answers, slower).
+ */
+export function byteSearch(native: NativeLoader = loadNative): ((hay: Uint8Array, needle: Uint8Array, from: number) => number) | undefined {
+  const f = native().addon?.indexOf;
+  return typeof f === 'function' ? f : undefined;
 }
 
 function load(): NativeLoad {

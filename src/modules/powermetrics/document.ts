@@ -57,6 +57,9 @@ export const POWERMETRICS_SELECT: PlistSelect = {
   gpu: { freq_hz: true, idle_ratio: true, dvfm_states: [{ freq: true }], gpu_energy: true },
 };
 
+/** The first index at or after `from` where `needle` (3 bytes or more) starts in `hay`, or -1: Buffer#indexOf's answer. */
+export type ByteSearch = (hay: Uint8Array, needle: Uint8Array, from: number) => number;
+
 export interface PowermetricsOptions {
   /**
    * Where cluster activity comes from. `auto` (default): per-CPU mean on M3-class machines
@@ -66,6 +69,12 @@ export interface PowermetricsOptions {
   clusterActive?: 'auto' | 'cluster' | 'cpus';
   /** Cap on bytes held while waiting for `</plist>` (default 8 MiB); beyond it: `malformed`, resync. */
   maxDocumentBytes?: number;
+  /**
+   * The stream's search for each document's `</plist>` (./parser.ts): a function with Buffer#indexOf's
+   * answer, the addon's `indexOf` where it loads (native/byte_search.h: about three times faster on
+   * powermetrics text, see docs/benchmarks.md). Without it the parser searches with Buffer#indexOf.
+   */
+  search?: ByteSearch;
   /**
    * Check each sample against the PowermetricsSample schema before emitting it (default true). The
    * mapping already produces valid samples by construction; this is the safety net. It is the

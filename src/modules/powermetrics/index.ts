@@ -4,11 +4,13 @@
  */
 import { z } from 'zod';
 import { binary } from '../../sources/binaries.ts';
+import { byteSearch } from '../../sources/native.ts';
 import { firstOutput, showCommand, describeFailure } from '../../sources/probe.ts';
 import type { DoctorCheck, SourceModule } from '../module.ts';
 import { sourceConfig } from '../module.ts';
 import { powermetricsSampleProblem } from './check.ts';
 import { APP_GROUPINGS, POWERMETRICS_METRICS } from './metrics.ts';
+import type { ByteSearch } from './document.ts';
 import { createPowermetricsParser } from './parser.ts';
 import { plistUnits } from './replay-units.ts';
 import { PowermetricsSample } from './sample.ts';
@@ -27,6 +29,8 @@ export type PowermetricsConfig = z.infer<typeof PowermetricsConfig>;
 
 const W = (w: number | undefined) => (w === undefined ? '-' : `${w.toFixed(2)} W`);
 const MHZ = (hz: number | undefined) => (hz === undefined ? '-' : `${Math.round(hz / 1e6)} MHz`);
+const withSearch = (search: ByteSearch | undefined) => (search === undefined ? {} : { search });
+
 const PCT = (r: number | undefined) => (r === undefined ? '-' : `${(r * 100).toFixed(1)} %`);
 
 const commandLine = (c: PowermetricsConfig, sudo: boolean, env: NodeJS.ProcessEnv) =>
@@ -47,12 +51,14 @@ export const powermetrics: SourceModule<PowermetricsSample, PowermetricsConfig> 
     const p = powermetricsSampleProblem(sample);
     return p && { path: p.path === '' ? [] : p.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), message: p.message };
   },
-  parser: () => createPowermetricsParser(),
+  // The addon's `</plist>` search where it loads (same answers as without: test/modules/powermetrics/search.test.ts).
+  parser: () => createPowermetricsParser(withSearch(byteSearch())),
   live: (c, ctx) =>
     createPowermetricsSource({
       intervalMs: c.intervalMs,
       samplers: c.samplers,
       topApps: c.topApps,
+      ...withSearch(byteSearch(ctx.native)),
       sudo: c.sudo,
       command: binary('powermetrics', undefined, ctx.env),
       sudoCommand: binary('sudo', undefined, ctx.env),

@@ -6,16 +6,16 @@
  * never when the next NUL comes (that would lag one interval). Framing works on bytes (chunks can
  * split anywhere, even inside a multi-byte UTF-8 character); each complete document is decoded
  * once (`decodeDocument`: in pieces when it is larger than V8's largest ordinary string) and mapped
- * by ./document.ts. In the usual shape the document is decoded just before the byte search for its
- * first `</plist>`, which then reads cache-warm bytes (`fastEnd`).
+ * by ./document.ts. The search for `</plist>` is the addon's where it loads (PowermetricsOptions.search,
+ * native/byte_search.h), else Buffer#indexOf's; in that second case the usual shape is decoded just
+ * before the search, which then reads cache-warm bytes (`fastEnd`).
  */
-import { isAscii } from 'node:buffer';
 import type { StreamParser } from '../../parsers/parser.ts';
 import { safely } from '../../parsers/parser.ts';
 import type { ParseError } from '../../samples.ts';
 import { parseError } from '../../samples.ts';
 import { AppTracker } from './apps.ts';
-import { parsePowermetricsDocument, type PowermetricsOptions } from './document.ts';
+import { parsePowermetricsDocument, type ByteSearch, type PowermetricsOptions } from './document.ts';
 import type { PowermetricsSample } from './sample.ts';
 
 type Result = PowermetricsSample | ParseError;
@@ -41,8 +41,12 @@ function findStart(b: Buffer, from: number): number {
   }
 }
 
-/** Index of the next '</plist>' at or after `from`, or -1. */
-function findEnd(b: Buffer, from: number): number {
+/**
+ * Index of the next '</plist>' at or after `from`, or -1. With `search` (the addon's, see
+ * PowermetricsOptions.search) one call finds it; this loop stops at every 'p' (one byte in 66).
+ */
+function findEnd(b: Buffer, from: number, search: ByteSearch | undefined): number {
+  if (search !== undefined) return search(b, PLIST_END, from);
   let p = from + 2;
   for (;;) {
     const h = b.indexOf(PLIST_END_TAIL, p);
@@ -78,23 +82,23 @@ const CUT_PID = Buffer.from('pid</key>');
  * most of a large document). Every piece but the last is at most PIECE_MAX; the last holds whatever
  * is left once no cut point is found (a document without app dicts stays one string). parsePlist goes
  * on from one piece to the next between elements; a cut anywhere else only costs it a second parse of
- * the joined text, with the same result. ASCII (the usual case) is decoded as Latin-1, which skips the
- * UTF-8 decoder: the same string. A cut falls before '<', an ASCII byte, so UTF-8 pieces also join to
- * the text of the whole.
+ * the joined text, with the same result. The bytes are decoded as UTF-8 in one call: V8's decoder
+ * checks for ASCII (the usual case) as it copies, which measured faster than a separate
+ * `isAscii` check before a Latin-1 copy (docs/benchmarks.md, round 4). A cut falls before '<', an
+ * ASCII byte, so UTF-8 pieces join to the text of the whole.
  */
 export function decodeDocument(b: Buffer, start: number, end: number): string | string[] {
-  const enc = isAscii(b.subarray(start, end)) ? 'latin1' : 'utf8';
-  if (end - start <= PIECE_MAX) return b.toString(enc, start, end);
+  if (end - start <= PIECE_MAX) return b.toString('utf8', start, end);
   const pieces: string[] = [];
   let from = start;
   while (end - from > PIECE_MAX) {
     const c = chooseCut(b, from, from + PIECE_MAX);
     if (c < 0) break;
-    pieces.push(b.toString(enc, from, c));
+    pieces.push(b.toString('utf8', from, c));
     from = c;
   }
-  if (pieces.length === 0) return b.toString(enc, start, end);
-  pieces.push(b.toString(enc, from, end));
+  if (pieces.length === 0) return b.toString('utf8', start, end);
+  pieces.push(b.toString('utf8', from, end));
   return pieces;
 }
 
@@ -157,9 +161,10 @@ function isBlank(b: Uint8Array, from: number, to: number): boolean {
  * past it the held document is reported `malformed` and dropped up to the next `<?xml`.
  */
 export function createPowermetricsParser(options: PowermetricsOptions = {}): StreamParser<PowermetricsSample> {
+  const { search, ...rest } = options;
   const maxDoc = options.maxDocumentBytes ?? DEFAULT_MAX_DOC;
   // One top-N app tracker for the life of the stream (./apps.ts).
-  const docOptions: PowermetricsOptions = { ...options, apps: options.apps ?? new AppTracker(options.topApps === undefined ? {} : { top: options.topApps }) };
+  const docOptions: PowermetricsOptions = { ...rest, apps: options.apps ?? new AppTracker(options.topApps === undefined ? {} : { top: options.topApps }) };
   // Allocated on the first bytes that must be held across pushes, not at creation: a replay loop
   // or a restarted child creates a parser per pass, and whole documents in one chunk hold nothing.
   let buf: Buffer = EMPTY;
@@ -217,7 +222,8 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
    * trailing whitespace and NULs, end with '</plist>'. Returns that candidate decoded, or undefined.
    * Decoding first brings the bytes into the CPU cache, so the search for the first '</plist>' that
    * follows (findEnd, unchanged: it alone decides where the document ends) reads warm memory instead
-   * of cold; region() uses the text when findEnd lands on the candidate's end.
+   * of cold; region() uses the text when findEnd lands on the candidate's end. Only without the
+   * addon's search, which needs no warming.
    */
   function fastEnd(work: Buffer, pos: number, from: number): Decoded | undefined {
     const start = findStart(work, pos);
@@ -250,8 +256,10 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     let pos = 0;
     for (;;) {
       const from = Math.max(pos, scanned - (PLIST_END.length - 1));
-      const pre = fastEnd(work, pos, from);
-      const e = findEnd(work, from);
+      // With the addon's search (a vector scan, fast on cold bytes) the document is found first and then
+      // decoded; without it, decoding first warms the bytes for Buffer#indexOf's slower search (fastEnd).
+      const pre = search === undefined ? fastEnd(work, pos, from) : undefined;
+      const e = findEnd(work, from, search);
       if (e < 0) break;
       const end = e + PLIST_END.length;
       sawContent = true;

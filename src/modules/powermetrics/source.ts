@@ -26,6 +26,7 @@ import { budgetActions, MAX_LEVEL } from '../../sources/budget-ladder.ts';
 import type { ChildSource, ChildTiming, RestartInfo } from '../../sources/child.ts';
 import { createChildSource } from '../../sources/child.ts';
 import { createPowermetricsParser } from './parser.ts';
+import type { ByteSearch } from './document.ts';
 
 /** powermetrics samplers the parser understands (reference §1.2). `tasks`: per-app usage, opt-in. */
 export const POWERMETRICS_SAMPLERS = ['cpu_power', 'gpu_power', 'ane_power', 'thermal', 'tasks'] as const;
@@ -111,6 +112,8 @@ export interface PowermetricsSourceOptions {
   intervalMs: number;
   /** Apps with their own series (tasks sampler, default 10). */
   topApps?: number;
+  /** The parser's `</plist>` search (PowermetricsOptions.search: the addon's, where it loads). */
+  search?: ByteSearch;
   samplers?: readonly string[];
   sudo?: boolean;
   command?: string;
@@ -136,7 +139,8 @@ export function createPowermetricsSource(opts: PowermetricsSourceOptions): Power
     intervalMs: opts.intervalMs,
     file: first[0]!,
     args: (ms) => line(ms).slice(1),
-    createParser: () => createPowermetricsParser(opts.topApps === undefined ? {} : { topApps: opts.topApps }),
+    createParser: () =>
+      createPowermetricsParser({ ...(opts.topApps === undefined ? {} : { topApps: opts.topApps }), ...(opts.search === undefined ? {} : { search: opts.search }) }),
     unavailableWhen: powermetricsUnavailableReason,
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.timing ? { timing: opts.timing } : {}),
