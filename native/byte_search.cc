@@ -19,6 +19,8 @@ long IndexOfScalar(const uint8_t* hay, size_t n, const uint8_t* needle, size_t m
 namespace {
 
 // GCC/Clang vector extensions: SSE2 on x86-64, NEON on arm64, with no intrinsics of either.
+// UNVERIFIED on arm64: compiled and run on x86-64 only (docs/verification.md); test/native/byte-search.test.ts
+// checks the built addon's answers on whatever machine runs the suite.
 typedef uint8_t V16 __attribute__((vector_size(16)));
 
 inline V16 Load(const uint8_t* p) {

@@ -21,7 +21,7 @@
  */
 import type { AppSeries, AppsSample, AppUsage } from './sample.ts';
 import type { AppWindow } from './tasks.ts';
-import { addUsage, copyUsage, emptyUsage } from './tasks.ts';
+import { copyUsage, emptyUsage } from './tasks.ts';
 
 export const DEFAULT_TOP_APPS = 10;
 /** Largest configurable top N: 21 series per app metric, 147 over the five (test/export/series-bound.test.ts). */
@@ -37,7 +37,7 @@ interface State {
   score: number;
   absent: number;
   member: boolean;
-  total: AppUsage | undefined;
+  total: Sum | undefined;
   /** This app's usage in window `seen` (so each window looks each row's app up once). */
   cur: AppUsage | undefined;
   /** The window `cur` is from (a window number; its negative while the app is new in that window). */
@@ -65,7 +65,7 @@ export class AppTracker {
   private readonly hysteresis: number;
   private readonly smoothing: number;
   private readonly apps = new Map<string, State>();
-  private otherTotal: AppUsage = emptyUsage();
+  private readonly otherTotal = new Sum();
   private changes = 0;
   private windows = 0;
 
@@ -136,7 +136,7 @@ export class AppTracker {
     while (members < this.top && ci < cand.length) {
       const s = takeFirst(cand, ci++, better);
       s.member = true;
-      s.total = emptyUsage();
+      s.total = new Sum();
       members++;
       if (!first) this.changes++;
     }
@@ -151,7 +151,7 @@ export class AppTracker {
       weak.member = false;
       weak.total = undefined;
       c.member = true;
-      c.total = emptyUsage();
+      c.total = new Sum();
       this.changes += 2;
       ci++;
       wi++;
@@ -163,18 +163,19 @@ export class AppTracker {
     }
 
     // Series.
-    const windowTotal = emptyUsage();
-    const otherWindow = emptyUsage();
+    const total = new Sum();
+    const rest = new Sum();
     let ri = 0;
     for (const u of w.rows.values()) {
-      addUsage(windowTotal, u);
+      total.add(u);
       // A row's app is still tracked unless the bound above forgot it, and then it is no member.
-      if (!rowStates[ri++]!.member) addUsage(otherWindow, u);
+      if (!rowStates[ri++]!.member) rest.add(u);
     }
     if (w.overflow) {
-      addUsage(windowTotal, w.overflow);
-      addUsage(otherWindow, w.overflow);
+      total.add(w.overflow);
+      rest.add(w.overflow);
     }
+    const windowTotal = total.usage();
     const zero = zeroLike(windowTotal);
     const series: AppSeries[] = [];
     // The members now, best first (the bound above forgets non-members only).
@@ -184,16 +185,17 @@ export class AppTracker {
     for (let i = 0; i < ranked.length; i++) {
       const s = ranked[i]!;
       const window = copyUsage(s.seen === now ? s.cur! : zero);
-      addUsage(s.total!, window);
-      series.push({ name: s.name, other: false, window, total: copyUsage(s.total!), absent: s.absent });
+      s.total!.add(window);
+      series.push({ name: s.name, other: false, window, total: s.total!.usage(), absent: s.absent });
     }
     // A figure in the window total is 0 in `other` when no app outside the top N has it.
-    if (windowTotal.gpuTimeS !== undefined) otherWindow.gpuTimeS ??= 0;
-    if (windowTotal.energyImpact !== undefined) otherWindow.energyImpact ??= 0;
-    if (windowTotal.netRxBytes !== undefined) otherWindow.netRxBytes ??= 0;
-    if (windowTotal.netTxBytes !== undefined) otherWindow.netTxBytes ??= 0;
-    addUsage(this.otherTotal, otherWindow);
-    series.push({ name: 'other', other: true, window: otherWindow, total: copyUsage(this.otherTotal), absent: 0 });
+    rest.hasGpu ||= total.hasGpu;
+    rest.hasEnergy ||= total.hasEnergy;
+    rest.hasRx ||= total.hasRx;
+    rest.hasTx ||= total.hasTx;
+    const otherWindow = rest.usage();
+    this.otherTotal.add(otherWindow);
+    series.push({ name: 'other', other: true, window: otherWindow, total: this.otherTotal.usage(), absent: 0 });
     return {
       by: w.by,
       ranking: energy ? 'energy_impact' : 'cpu_time',
@@ -202,6 +204,49 @@ export class AppTracker {
       windowTotal,
       membershipChanges: this.changes,
     };
+  }
+}
+
+/**
+ * A running sum of usages in one object shape (every figure a number, a flag per optional one), made
+ * an AppUsage once: the same figures as `addUsage` into `emptyUsage()` (a flagged figure not yet
+ * added reads 0), without an object that grows a property at a time.
+ */
+class Sum {
+  cpu = 0;
+  read = 0;
+  write = 0;
+  gpu = 0;
+  energy = 0;
+  rx = 0;
+  tx = 0;
+  hasGpu = false;
+  hasEnergy = false;
+  hasRx = false;
+  hasTx = false;
+
+  add(u: AppUsage): void {
+    this.cpu += u.cpuTimeS;
+    this.read += u.diskReadBytes;
+    this.write += u.diskWriteBytes;
+    const g = u.gpuTimeS;
+    if (g !== undefined) (this.gpu += g), (this.hasGpu = true);
+    const e = u.energyImpact;
+    if (e !== undefined) (this.energy += e), (this.hasEnergy = true);
+    const rx = u.netRxBytes;
+    if (rx !== undefined) (this.rx += rx), (this.hasRx = true);
+    const tx = u.netTxBytes;
+    if (tx !== undefined) (this.tx += tx), (this.hasTx = true);
+  }
+
+  /** The sum as an AppUsage, fields in OPTIONAL_FIELDS order after the three always there. */
+  usage(): AppUsage {
+    const u: AppUsage = { cpuTimeS: this.cpu, diskReadBytes: this.read, diskWriteBytes: this.write };
+    if (this.hasGpu) u.gpuTimeS = this.gpu;
+    if (this.hasEnergy) u.energyImpact = this.energy;
+    if (this.hasRx) u.netRxBytes = this.rx;
+    if (this.hasTx) u.netTxBytes = this.tx;
+    return u;
   }
 }
 
