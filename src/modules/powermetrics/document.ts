@@ -15,7 +15,7 @@ import { parseError } from '../../samples.ts';
 import { powermetricsSampleProblem } from './check.ts';
 import type { ClusterSample, CpuSample, PowermetricsSample, RailSample } from './sample.ts';
 import { THERMAL_PRESSURE_LEVELS } from './sample.ts';
-import { AppTracker } from './apps.ts';
+import { AppTracker, detached } from './apps.ts';
 import { readAppWindow, TASKS_SELECT } from './tasks.ts';
 import { assignDies, classifyCluster, clusterActivityUnreliable } from './topology.ts';
 
@@ -315,15 +315,16 @@ export function parsePowermetricsDocument(text: string | readonly string[], opti
   const sample: PowermetricsSample = { type: 'powermetrics', elapsedS, clusters: [], cpus: [], dies: 1 };
 
   const ts = root.timestamp;
-  if (ts instanceof PlistDate) sample.timestamp = ts.iso;
+  // Strings a sample keeps are copied: a substring of 13+ characters would keep the whole text alive (apps.ts `detached`).
+  if (ts instanceof PlistDate) sample.timestamp = detached(ts.iso);
   else if (ts !== undefined) err(ctx, 'invalid_value', 'document: timestamp is not a <date>');
   const isDelta = root.is_delta;
   if (typeof isDelta === 'boolean') sample.isDelta = isDelta;
   else if (isDelta !== undefined) err(ctx, 'invalid_value', 'document: is_delta is not a boolean');
   const hw = str(ctx, root, 'hw_model', 'document');
-  if (hw !== undefined) sample.hwModel = hw;
+  if (hw !== undefined) sample.hwModel = detached(hw);
   const os = str(ctx, root, 'kern_osversion', 'document');
-  if (os !== undefined) sample.osBuild = os;
+  if (os !== undefined) sample.osBuild = detached(os);
   const boot = num(ctx, root, 'kern_boottime', 'document', false);
   if (boot !== undefined) sample.bootTimeS = boot;
 
@@ -375,7 +376,7 @@ export function parsePowermetricsDocument(text: string | readonly string[], opti
         }
         const die = clusterDie[i]!;
         const cs: ClusterSample = {
-          name: c.name,
+          name: detached(c.name),
           kind: c.kind,
           index: c.index,
           die,
@@ -444,7 +445,7 @@ export function parsePowermetricsDocument(text: string | readonly string[], opti
   const th = root.thermal_pressure;
   if (typeof th === 'string') {
     const t = thermalLevel(th);
-    sample.thermalPressure = { level: t.level, raw: th };
+    sample.thermalPressure = { level: t.level, raw: detached(th) };
     if (!t.known) err(ctx, 'invalid_value', `thermal_pressure ${JSON.stringify(th.slice(0, 40))} is not a known level`);
   } else if (th !== undefined) err(ctx, 'invalid_value', 'thermal_pressure is not a string');
 
