@@ -177,9 +177,24 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
 
   const at = (offset: number) => ({ offset });
 
+  // The last answer of findStart within the current push (`work` does not change until the push keeps
+  // its tail). A document start found from `memoFrom` is also the first one from any later point up to
+  // it, and "none" stays none: without this, every `</plist>` of a run without `<?xml` (junk, or a hostile
+  // capture given to `parse` in one piece) searched to the end of the bytes again, quadratic in the run.
+  let memoWork: Buffer | undefined;
+  let memoFrom = 0;
+  let memoAt = -1;
+  function nextStart(work: Buffer, from: number): number {
+    if (work === memoWork && from >= memoFrom && (memoAt < 0 || memoAt >= from)) return memoAt;
+    memoWork = work;
+    memoFrom = from;
+    memoAt = findStart(work, from);
+    return memoAt;
+  }
+
   /** Handle bytes [a, b) of `work` that end with '</plist>'. */
   function region(work: Buffer, a: number, b: number, out: Result[], pre?: Decoded): void {
-    const first = pre === undefined ? findStart(work, a) : pre.start;
+    const first = pre === undefined ? nextStart(work, a) : pre.start;
     if (first < 0 || first >= b) {
       if (!discarding && !isBlank(work, a, b)) out.push(parseError('powermetrics', 'malformed', `${b - a} bytes ending in </plist> without <?xml`, at(base + a)));
       return; // still discarding: this was the tail of the oversized document
@@ -189,7 +204,7 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     discarding = false;
     let start = first;
     for (;;) {
-      const next = pre !== undefined && start === pre.start ? pre.next : findStart(work, start + 5);
+      const next = pre !== undefined && start === pre.start ? pre.next : nextStart(work, start + 5);
       if (next < 0 || next >= b) break;
       out.push(parseError('powermetrics', 'truncated', 'document cut off by the start of another document', at(base + start)));
       start = next;
@@ -226,9 +241,9 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
    * addon's search, which needs no warming.
    */
   function fastEnd(work: Buffer, pos: number, from: number): Decoded | undefined {
-    const start = findStart(work, pos);
+    const start = nextStart(work, pos);
     if (start < 0 || start - from >= PLIST_END.length) return undefined;
-    const next = findStart(work, start + 5); // region() needs it too
+    const next = nextStart(work, start + 5); // region() needs it too
     let end = next < 0 ? work.length : next;
     while (end > start && (isWs(work[end - 1]!) || work[end - 1] === 0)) end--;
     if (end - start < 2 * PLIST_END.length || !endsWithPlistEnd(work, end)) return undefined;
@@ -271,12 +286,12 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
     scanned = Math.max(0, work.length - pos);
     const held = work.length - pos;
     if (held > maxDoc) {
-      const startIdx = findStart(work, pos);
+      const startIdx = nextStart(work, pos);
       if (!discarding)
         out.push(parseError('powermetrics', 'malformed', `no </plist> within ${maxDoc} bytes; dropped and resynchronising at the next <?xml`, at(base + pos)));
       // Resynchronise at a document start after the one that overflowed (or at the first one when
       // the held bytes were already being discarded).
-      const resync = startIdx < 0 ? -1 : discarding ? startIdx : findStart(work, startIdx + 5);
+      const resync = startIdx < 0 ? -1 : discarding ? startIdx : nextStart(work, startIdx + 5);
       if (resync >= 0) {
         discarding = false;
         base += resync;
@@ -284,7 +299,7 @@ export function createPowermetricsParser(options: PowermetricsOptions = {}): Str
         scanned = 0;
       } else {
         discarding = true;
-        const tail = work.length - 4; // keep what could be the start of a split "<?xml"
+        const tail = Math.max(pos, work.length - 4); // keep what could be the start of a split "<?xml" (at most what is held)
         base += tail;
         pos = tail;
         scanned = 0;

@@ -85,6 +85,36 @@ t.test('hostile streams: with the addon search and without, the same results', a
   t.ok(want.some((r) => (r as ParseError).type === 'error') && want.some((r) => (r as BaseSample).type === 'powermetrics'), 'an error, then the good sample');
 });
 
+t.test('found by the hostile review of the search', async (t) => {
+  if (!search) return t.fail('addon not built');
+  const doc = readFileSync(join(ROOT, 'fixtures/powermetrics/m2-ultra-mac14-14-macos14-plist-cpu-gpu-thermal-single.plist'), 'latin1').trim();
+  // A run of `</plist>` without `<?xml`, in one push (as `parse` gives a whole file): each one searched to the
+  // end of the bytes for the next document start, quadratic (288 KB took 5.3 s). Linear now: a regression
+  // shows as this test's timeout (1.1 MB would take about a minute).
+  const run1 = Buffer.from('?</plist>'.repeat(125_000), 'latin1');
+  for (const options of [{}, { search }]) {
+    const p = createPowermetricsParser(options);
+    const out = [...p.push(run1), ...p.end()];
+    t.equal(out.length, 125_000, `${'search' in options ? 'addon search' : 'Buffer#indexOf'}: one error per </plist>`);
+    t.ok(out.every((r) => r.type === 'error' && r.kind === 'malformed'), 'all malformed');
+  }
+  // A good document, then junk that ends in `</plist>`, past the document cap: the document is read, the
+  // junk is one error (the candidate up to the last `</plist>` is not decoded whole).
+  const junk = Buffer.from(`${doc}\0${'x'.repeat(80_000)}</plist>`, 'latin1');
+  for (const options of [{}, { search }]) {
+    const out = run(junk, 0, { maxDocumentBytes: 70_000, ...options });
+    t.same(out.map((r) => (r as BaseSample).type), ['powermetrics', 'error'], 'the document, then the junk as an error');
+  }
+  // A document cap below 4 bytes: no exception, no negative offset.
+  for (const cap of [1, 2, 3])
+    for (const options of [{}, { search }]) {
+      const p = createPowermetricsParser({ maxDocumentBytes: cap, ...options });
+      const out = [...p.push('ab'), ...p.push('<?xml x</plist>'), ...p.push('abcdef'), ...p.end()] as ParseError[];
+      t.notOk(out.some((r) => /exception/.test(r.message ?? '')), `cap ${cap}: no parser exception`);
+      t.ok(out.every((r) => r.offset === undefined || r.offset >= 0), `cap ${cap}: offsets ≥ 0`);
+    }
+});
+
 t.test('2,000 mutated captures in random chunks: with the addon search and without, the same results', async (t) => {
   if (!search) return t.fail('addon not built');
   // The fuzz suite's own mutations (test/fuzz/harness.ts) of the small captures and the first M1 Pro document.
