@@ -12,7 +12,9 @@
 namespace bytesearch {
 
 // First i with from <= i and i + m <= n and hay[i, i + m) == needle[0, m), or -1. -1 also when
-// m == 0 or from > n. Reads hay[from, n) and needle[0, m) only.
+// m == 0 or from > n. Reads hay[from, n) and needle[0, m) only. Work is O(n * m) at worst (each
+// candidate compared whole): meant for short needles (the parser's is 8 bytes); on adversarial text
+// such as megabytes of `/p` it is a few times slower than Buffer#indexOf, still linear in n.
 long IndexOf(const uint8_t* hay, size_t n, const uint8_t* needle, size_t m, size_t from);
 
 // The same answer by the plain loop (no vector code): the reference the tests compare with, and the
