@@ -21,7 +21,7 @@
  */
 import type { AppSeries, AppsSample, AppUsage } from './sample.ts';
 import type { AppWindow } from './tasks.ts';
-import { copyUsage, emptyUsage } from './tasks.ts';
+import { Acc, copyUsage, emptyUsage } from './tasks.ts';
 
 export const DEFAULT_TOP_APPS = 10;
 /** Largest configurable top N: 21 series per app metric, 147 over the five (test/export/series-bound.test.ts). */
@@ -37,7 +37,7 @@ interface State {
   score: number;
   absent: number;
   member: boolean;
-  total: Sum | undefined;
+  total: Acc | undefined;
   /** This app's usage in window `seen` (so each window looks each row's app up once). */
   cur: AppUsage | undefined;
   /** The window `cur` is from (a window number; its negative while the app is new in that window). */
@@ -65,7 +65,7 @@ export class AppTracker {
   private readonly hysteresis: number;
   private readonly smoothing: number;
   private readonly apps = new Map<string, State>();
-  private readonly otherTotal = new Sum();
+  private readonly otherTotal = new Acc(0, 0, 0);
   private changes = 0;
   private windows = 0;
 
@@ -136,7 +136,7 @@ export class AppTracker {
     while (members < this.top && ci < cand.length) {
       const s = takeFirst(cand, ci++, better);
       s.member = true;
-      s.total = new Sum();
+      s.total = new Acc(0, 0, 0);
       members++;
       if (!first) this.changes++;
     }
@@ -151,7 +151,7 @@ export class AppTracker {
       weak.member = false;
       weak.total = undefined;
       c.member = true;
-      c.total = new Sum();
+      c.total = new Acc(0, 0, 0);
       this.changes += 2;
       ci++;
       wi++;
@@ -163,8 +163,8 @@ export class AppTracker {
     }
 
     // Series.
-    const total = new Sum();
-    const rest = new Sum();
+    const total = new Acc(0, 0, 0);
+    const rest = new Acc(0, 0, 0);
     let ri = 0;
     for (const u of w.rows.values()) {
       total.add(u);
@@ -204,49 +204,6 @@ export class AppTracker {
       windowTotal,
       membershipChanges: this.changes,
     };
-  }
-}
-
-/**
- * A running sum of usages in one object shape (every figure a number, a flag per optional one), made
- * an AppUsage once: the same figures as `addUsage` into `emptyUsage()` (a flagged figure not yet
- * added reads 0), without an object that grows a property at a time.
- */
-class Sum {
-  cpu = 0;
-  read = 0;
-  write = 0;
-  gpu = 0;
-  energy = 0;
-  rx = 0;
-  tx = 0;
-  hasGpu = false;
-  hasEnergy = false;
-  hasRx = false;
-  hasTx = false;
-
-  add(u: AppUsage): void {
-    this.cpu += u.cpuTimeS;
-    this.read += u.diskReadBytes;
-    this.write += u.diskWriteBytes;
-    const g = u.gpuTimeS;
-    if (g !== undefined) (this.gpu += g), (this.hasGpu = true);
-    const e = u.energyImpact;
-    if (e !== undefined) (this.energy += e), (this.hasEnergy = true);
-    const rx = u.netRxBytes;
-    if (rx !== undefined) (this.rx += rx), (this.hasRx = true);
-    const tx = u.netTxBytes;
-    if (tx !== undefined) (this.tx += tx), (this.hasTx = true);
-  }
-
-  /** The sum as an AppUsage, fields in OPTIONAL_FIELDS order after the three always there. */
-  usage(): AppUsage {
-    const u: AppUsage = { cpuTimeS: this.cpu, diskReadBytes: this.read, diskWriteBytes: this.write };
-    if (this.hasGpu) u.gpuTimeS = this.gpu;
-    if (this.hasEnergy) u.energyImpact = this.energy;
-    if (this.hasRx) u.netRxBytes = this.rx;
-    if (this.hasTx) u.netTxBytes = this.tx;
-    return u;
   }
 }
 

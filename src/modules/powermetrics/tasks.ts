@@ -90,10 +90,11 @@ function unusable(v: PlistValue | undefined): boolean {
 }
 
 /**
- * One app's usage while a window is read: every field a plain number, with a flag per optional
- * field (one object shape for every app, named property reads only: this runs per row per sample).
+ * One app's usage while a window is read, and the tracker's running sums (./apps.ts): every field a
+ * plain number, with a flag per optional field (one object shape, named property reads only: this
+ * runs per row per sample).
  */
-class Acc {
+export class Acc {
   cpu: number;
   read: number;
   write: number;
@@ -110,6 +111,29 @@ class Acc {
     this.cpu = cpu;
     this.read = read;
     this.write = write;
+  }
+
+  /**
+   * Add a usage (the top-N tracker's running sums, ./apps.ts): the same figures as `addUsage` into
+   * `emptyUsage()` (a flagged figure not yet added reads 0), in this one object shape.
+   */
+  add(u: AppUsage): void {
+    this.cpu += u.cpuTimeS;
+    this.read += u.diskReadBytes;
+    this.write += u.diskWriteBytes;
+    const g = u.gpuTimeS;
+    if (g !== undefined) (this.gpu += g), (this.hasGpu = true);
+    const e = u.energyImpact;
+    if (e !== undefined) (this.energy += e), (this.hasEnergy = true);
+    const rx = u.netRxBytes;
+    if (rx !== undefined) (this.rx += rx), (this.hasRx = true);
+    const tx = u.netTxBytes;
+    if (tx !== undefined) (this.tx += tx), (this.hasTx = true);
+  }
+
+  /** The sum as an AppUsage with the figures it has, fields in OPTIONAL_FIELDS order after the three always there. */
+  usage(): AppUsage {
+    return usageOf(this, this.hasGpu, this.hasEnergy, this.hasRx, this.hasTx);
   }
 }
 
