@@ -5,13 +5,10 @@
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { AppTracker, detached } from '../../../src/modules/powermetrics/apps.ts';
 import { parsePowermetricsDocument } from '../../../src/modules/powermetrics/document.ts';
+import { heapGrowth } from '../../helpers/heap.ts';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
 const FILE = new URL('../../../fixtures/powermetrics/m1-pro-macbookpro18-3-macos14-plist-stream-29samples-nul-all-samplers.plist', import.meta.url);
 
 t.test('detached() copies a long slice into its own string', async (t) => {
@@ -29,22 +26,15 @@ t.test('the tracker keeps app names, not the document text they were cut from', 
   const sample = r.find((x) => x.type === 'powermetrics') as { apps?: { series: Array<{ name: string }> } } | undefined;
   t.ok(sample?.apps && sample.apps.series.length > 1, `${sample?.apps?.series.length} app series`);
   t.ok(tracker.members().length > 0, `members: ${tracker.members().slice(0, 3).join(', ')}`);
-  const settle = async () => {
-    await new Promise((res) => setImmediate(res));
-    gc();
-    gc();
-  };
-  await settle();
-  const before = process.memoryUsage().heapUsed;
   // 40 trackers, each fed one distinct document: a tracker that kept slices would keep its document.
   const trackers: AppTracker[] = [];
-  for (let i = 2; i < 42; i++) {
-    const o = new AppTracker();
-    parsePowermetricsDocument(`${doc}${' '.repeat(i)}`, { apps: o });
-    trackers.push(o);
-  }
-  await settle();
-  const grown = process.memoryUsage().heapUsed - before;
+  const grown = await heapGrowth(() => {
+    for (let i = 2; i < 42; i++) {
+      const o = new AppTracker();
+      parsePowermetricsDocument(`${doc}${' '.repeat(i)}`, { apps: o });
+      trackers.push(o);
+    }
+  });
   t.equal(trackers.length, 40);
   t.ok(grown < 1.5 * 1024 * 1024, `40 trackers, one ${(doc.length / 1024).toFixed(0)} KiB document each: heap grew ${(grown / 1024).toFixed(0)} KiB (the documents themselves: ${((40 * doc.length) / 1024).toFixed(0)} KiB)`);
 });
