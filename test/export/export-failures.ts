@@ -24,7 +24,8 @@ import { EXPORT_ERROR_TYPES, type ExportErrorType } from '../../src/health.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { statusOf } from '../../src/status-file.ts';
 import { until } from '../helpers/wait.ts';
-import { captureSources, freePort, M2_ULTRA, readCapture } from './capture.ts';
+import { captureSources, M2_ULTRA, readCapture } from './capture.ts';
+import { stablePort } from '../helpers/prometheus.ts';
 
 export type FailureMode = 'down' | 'hang' | 'stall' | 'trickle';
 export type CollectorMode = FailureMode | 'ok';
@@ -118,7 +119,8 @@ export interface Scenario {
 
 /** One scenario, asserted in full. */
 export async function exportFailures(tt: Test, s: Scenario): Promise<void> {
-  const port = await freePort();
+  // Below the ephemeral range: while `down`, the agent's own connection attempts could otherwise take it.
+  const port = await stablePort();
   const collector = await startCollector(port, s.mode);
   const config = ConfigSchema.parse({
     exporters: {

@@ -43,6 +43,26 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768–60999 by default): no outgoing connection on the
+ * machine takes it as its source port meanwhile. A port from `freePort` can be taken that way while
+ * nothing listens on it, even by a client connecting to it (a TCP self-connect on loopback), and a later
+ * listen then fails with EADDRINUSE. For servers that start late or stop and start again.
+ */
+export async function stablePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+    if (tries > 1000) throw new Error('no free port in 20000-31999');
+  }
+}
+
 /** The first defined value `probe` gives, polled every `everyMs` (./wait.ts `until`). */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = WAIT_CEILING_MS, everyMs = 200): Promise<T> {
   return until(probe, { what, timeoutMs, everyMs });
